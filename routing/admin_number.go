@@ -19,11 +19,11 @@ func (d *Directory) AssignNumber(number, userID string) error {
 	if n.User == u.ID {
 		return nil
 	}
-	d.settle(u)
 	if err := d.checkAssign(n, u); err != nil {
-		return err
+		return err // checkAssign reads a finished sync as settled: a refusal changes nothing
 	}
-	n.User, u.Number, u.LineURI = u.ID, n.E164, "tel:"+n.E164
+	d.settle(u)
+	n.User, n.user, u.Number, u.LineURI = u.ID, u, n.E164, "tel:"+n.E164
 	return nil
 }
 
@@ -106,7 +106,7 @@ func (d *Directory) unassign(n *Number) {
 	if u, ok := d.users[n.User]; ok && u.Number == n.E164 {
 		u.Number, u.LineURI = "", ""
 	}
-	n.User = ""
+	n.User, n.user = "", nil
 }
 
 // ReleaseNumber releases a free number: it leaves the tenant. An assigned

@@ -176,8 +176,7 @@ func (d *Directory) AddDevice(dev Device) error {
 		return errorf(CodeExists, obj, "SIP username %s is taken", dev.Username)
 	}
 	if dev.Phone != "" && (dev.Kind == TeamsMobile || dev.Kind == NativeDialer) {
-		for _, other := range u.Devices {
-			o := d.devices[other]
+		for _, o := range u.devs {
 			if o.Phone == dev.Phone && o.Kind == dev.Kind {
 				return errorf(CodeInvalid, obj, "phone %s already has a %s", dev.Phone, dev.Kind)
 			}
@@ -187,6 +186,7 @@ func (d *Directory) AddDevice(dev Device) error {
 	d.devices[c.ID] = &c
 	d.byUsername[c.Username] = &c
 	u.Devices = append(u.Devices, c.ID)
+	u.devs = append(u.devs, &c)
 	return nil
 }
 

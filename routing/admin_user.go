@@ -100,10 +100,10 @@ func (d *Directory) SetCallSettings(userID string, cs CallSettings) error {
 }
 
 // SetDialerChoice records the user's own choice, used under a UserOverride policy.
-func (d *Directory) SetDialerChoice(userID string, p Preference) error {
-	p, ok := parsePreference(string(p))
+func (d *Directory) SetDialerChoice(userID string, choice Preference) error {
+	p, ok := parsePreference(string(choice))
 	if !ok || p == PreferUserOverride {
-		return errorf(CodeInvalid, "dialer choice "+quoteID(string(p)), "must be Teams or Native")
+		return errorf(CodeInvalid, "dialer choice "+quoteID(string(choice)), "must be Teams or Native")
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -238,6 +238,7 @@ func copyNumber(n *Number) Number {
 		p := *n.Port
 		c.Port = &p
 	}
+	c.user = nil
 	return c
 }
 
@@ -245,5 +246,6 @@ func copyUser(u *User) User {
 	c := *u
 	c.Licenses = slices.Clone(u.Licenses)
 	c.Devices = slices.Clone(u.Devices)
+	c.devs = nil
 	return c
 }

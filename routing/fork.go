@@ -54,16 +54,16 @@ func (w Why) MarshalText() ([]byte, error) { return []byte(w.Code()), nil }
 
 // fork fills the targets and skipped devices of u.
 func (d *Directory) fork(dst *Decision, u *User, c Call, r Reachability) {
-	for i, id := range u.Devices {
-		dev := d.devices[id]
+	devs := u.devs
+	for i, dev := range devs {
 		if !onPhone(dev) {
 			d.other(dst, dev, c, r)
 			continue
 		}
-		if d.seenPhone(u, i, dev.Phone) {
+		if seenPhone(devs[:i], dev.Phone) {
 			continue
 		}
-		teams, native := d.phoneApps(u, dev)
+		teams, native := phoneApps(devs, dev)
 		d.phone(dst, teams, native, c, r)
 	}
 }
@@ -74,26 +74,25 @@ func onPhone(dev *Device) bool {
 	return dev.Kind == NativeDialer || (dev.Kind == TeamsMobile && dev.Phone != "")
 }
 
-// seenPhone reports whether a device before index i is an app of phone.
-func (d *Directory) seenPhone(u *User, i int, phone string) bool {
+// seenPhone reports whether one of before is an app of phone.
+func seenPhone(before []*Device, phone string) bool {
 	if phone == "" {
 		return false
 	}
-	for _, id := range u.Devices[:i] {
-		if dev := d.devices[id]; onPhone(dev) && dev.Phone == phone {
+	for _, dev := range before {
+		if onPhone(dev) && dev.Phone == phone {
 			return true
 		}
 	}
 	return false
 }
 
-// phoneApps returns the Teams app and the native dialer of dev's phone.
-func (d *Directory) phoneApps(u *User, dev *Device) (teams, native *Device) {
+// phoneApps returns the Teams app and the native dialer of dev's phone among devs.
+func phoneApps(devs []*Device, dev *Device) (teams, native *Device) {
 	if dev.Phone == "" {
 		return nil, dev
 	}
-	for _, id := range u.Devices {
-		o := d.devices[id]
+	for _, o := range devs {
 		if o.Phone != dev.Phone {
 			continue
 		}

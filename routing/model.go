@@ -90,6 +90,8 @@ type Number struct {
 	Activation       ActivationState
 	Source           string // "Online" or "OnPremises" (Direct Routing)
 	Port             *Port  // non-nil while the number is being ported: out of service
+
+	user *User // User resolved, for Route; never copied out
 }
 
 // OCM reports whether the number is an Operator Connect Mobile number.
@@ -128,6 +130,8 @@ type User struct {
 	CallSettings       CallSettings
 	Devices            []string // device ids, in the order they were added
 	Number             string   // primary number, "" when none
+
+	devs []*Device // Devices resolved, for Route; never copied out
 }
 
 // HasLicense reports whether the user holds licence l.

@@ -147,7 +147,7 @@ func (d *Directory) RouteTo(dst *Decision, c Call, r Reachability) {
 			return
 		}
 	}
-	u := d.users[n.User]
+	u := n.user
 	if u == nil {
 		dst.refuse(404, "Number not assigned to a user", CodeNumberUnassigned)
 		return
@@ -163,7 +163,10 @@ func (dst *Decision) refuse(status int, reason string, code Code) {
 
 // resolvePolicy finds the effective policy: direct > group by rank > Global.
 func (d *Directory) resolvePolicy(dst *Decision, u *User) {
-	p := d.policies[u.MobilityPolicy]
+	var p *MobilityPolicy
+	if u.MobilityPolicy != "" {
+		p = d.policies[u.MobilityPolicy]
+	}
 	dst.Source = PolicySource{Kind: SourceDirect}
 	if p == nil {
 		var best *Group

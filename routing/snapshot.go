@@ -1,6 +1,9 @@
 package routing
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Snapshot is a deep copy of a whole tenant, sorted by id: what the JSON API
 // serves and what tests compare before and after a refused action.
@@ -28,8 +31,13 @@ func (d *Directory) Snapshot() Snapshot {
 	for _, n := range d.numbers {
 		s.Numbers = append(s.Numbers, copyNumber(n))
 	}
+	now := d.now()
 	for _, u := range d.users {
-		s.Users = append(s.Users, copyUser(u))
+		c := copyUser(u)
+		if synced(u, now) { // as User shows it: the LineURI removal has synced
+			c.OnPremLineURI, c.LineURI, c.SyncUntil = "", "", time.Time{}
+		}
+		s.Users = append(s.Users, c)
 	}
 	for _, dev := range d.devices {
 		s.Devices = append(s.Devices, *dev)
