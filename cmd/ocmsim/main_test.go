@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func ocmsim(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		stdout    []string
+		stderr    []string
+		notStdout []string
+	}{
+		{name: "no args", code: exitBadArgs, stderr: []string{"usage: ocmsim COMMAND"}},
+		{name: "help", args: []string{"help"}, code: exitOK, stderr: []string{"explain", "validate", "serve"}},
+		{name: "unknown command", args: []string{"explian"}, code: exitBadArgs, stderr: []string{`unknown command "explian"`}},
+		{name: "version", args: []string{"version"}, code: exitOK, stdout: []string{"ocmsim "}},
+		{name: "explain native first", args: []string{"explain", "+14255550100"}, code: exitOK,
+			stdout: []string{"NativeFirst: granted directly to the user", "alice-iphone-native  native-dialer  yes", "alice-iphone-teams   teams-mobile   no"}},
+		{name: "explain flags after the number", args: []string{"explain", "tel:+1-425-555-0100", "--registered", "alice-iphone-teams,alice-laptop"}, code: exitOK,
+			stdout: []string{"fallback yes", "alice-iphone-teams   teams-mobile   yes", "alice-iphone-native  native-dialer  no     not registered"}},
+		{name: "explain wifi-only on cellular", args: []string{"explain", "+14255550105", "--network", "wendy-phone-teams=cellular"}, code: exitOK,
+			stdout: []string{"on cellular data under IPAudioMobileMode WifiOnly"}},
+		{name: "explain FMC", args: []string{"explain", "+14255550101", "--fmc"}, code: exitOK,
+			stdout: []string{"adele-laptop        teams-desktop  no     X-MS-FMC call"}},
+		{name: "explain porting", args: []string{"explain", "+14255550150"}, code: exitOK, stdout: []string{"refused  480", "number-porting"}},
+		{name: "explain suspended", args: []string{"explain", "+16045550100"}, code: exitOK, stdout: []string{"refused  403", "operator-suspended"}},
+		{name: "explain unknown device", args: []string{"explain", "+14255550100", "--registered", "nobody"}, code: exitBadArgs, stderr: []string{`unknown device "nobody"`}},
+		{name: "explain missing number", args: []string{"explain"}, code: exitBadArgs, stderr: []string{"usage: ocmsim explain"}},
+		{name: "explain with a scenario file", args: []string{"explain", "-c", "../../scenarios/testdata/good/contract.yaml", "+14255550100"}, code: exitOK,
+			stdout: []string{"alice-iphone-native"}},
+		{name: "explain with a bad file", args: []string{"explain", "-c", "../../scenarios/testdata/bad/unknown-keys.yaml", "+14255550100"}, code: exitBadArgs,
+			stderr: []string{"unknown-keys.yaml:"}},
+		{name: "validate good files", args: []string{"validate", "../../scenarios/testdata/good/contract.yaml", "../../scenarios/testdata/good/bench-100x3.yaml"}, code: exitOK,
+			stdout: []string{"contract.yaml: ok", "bench-100x3.yaml: ok"}},
+		{name: "validate lists every error", args: []string{"validate", "../../scenarios/testdata/good/contract.yaml", "../../scenarios/testdata/bad/unknown-keys.yaml", "../../scenarios/testdata/bad/rule-license.yaml"}, code: exitBadArgs,
+			stdout: []string{"contract.yaml: ok"}, stderr: []string{"did you mean", "license-missing", "2 of 3 file(s) invalid"}},
+		{name: "validate missing file", args: []string{"validate", "no-such.yaml"}, code: exitBadArgs, stderr: []string{"no-such.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := ocmsim(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
+			}
+			for _, s := range tt.stdout {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(errs, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errs)
+				}
+			}
+		})
+	}
+}
+
+func TestExplainJSON(t *testing.T) {
+	code, out, errs := ocmsim(t, "explain", "+14255550103", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var v struct {
+		Policy string `json:"policy"`
+		Source string `json:"policySource"`
+		Group  string `json:"group"`
+		Rank   int    `json:"rank"`
+		Rings  []struct{ ID, Why string }
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if v.Source != "group" || v.Rank != 1 || v.Policy != "NativeFirst" {
+		t.Errorf("carol's policy = %+v, want NativeFirst from her rank-1 group", v)
+	}
+	if len(v.Rings) == 0 || v.Rings[0].Why != "preferred-native" {
+		t.Errorf("rings = %+v, want the native dialer first", v.Rings)
+	}
+}

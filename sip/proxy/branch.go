@@ -1,0 +1,308 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// errTimerC is recorded when Timer C ends a branch.
+var errTimerC = errors.New("timer C expired")
+
+// branch is one client transaction of a call. Fields are owned by the
+// call's run goroutine except relayed and ack (call.mu).
+type branch struct {
+	spec   Branch
+	record BranchRecord
+	req    *sip.Request // the forwarded INVITE
+	tx     sip.ClientTransaction
+	timer  *time.Timer // Timer C
+	// lastProgress is when the branch was sent or last sent a provisional.
+	lastProgress time.Time
+
+	provisional  bool
+	cancelWanted bool
+	cancelSent   bool
+	cancelReason string
+	superseded   bool // cancelled by the unanswered delay
+	timedOutC    bool
+	final        int
+	finalRes     *sip.Response
+
+	relayed bool          // its 2xx went to the caller
+	ack     *sip.Request  // our own ACK when we hung its 2xx up
+	decided chan struct{} // closed once relayed/ack are set for its 2xx
+}
+
+func (b *branch) rec() *BranchRecord { return &b.record }
+
+// fork sends one branch per spec.
+func (c *call) fork(specs []Branch, role string, parent *branch) {
+	for _, s := range specs {
+		b := &branch{spec: s, record: BranchRecord{
+			Device: s.Device, Kind: s.Kind, URI: s.URI.String(), Role: role, SentAt: c.p.now(),
+		}}
+		if parent != nil {
+			b.record.FallbackOf = parent.spec.Device
+		}
+		c.branches = append(c.branches, b)
+		c.pending++
+		if err := c.send(b); err != nil {
+			c.log.Debug("branch not sent", "device", s.Device, "error", err)
+			c.ended(b, sip.StatusServiceUnavailable, nil, err)
+		}
+	}
+}
+
+// send builds and sends the branch's INVITE (RFC 3261 §16.6).
+func (c *call) send(b *branch) error {
+	if b.spec.URI.Host == "" {
+		return errors.New("branch has no URI host")
+	}
+	r := c.req.Clone()
+	c.p.stripOwnRoutes(r)
+	r.Recipient = *b.spec.URI.Clone()
+	if len(b.spec.Route) > 0 {
+		hs := make([]sip.Header, len(b.spec.Route))
+		for i := range b.spec.Route {
+			hs[i] = &sip.RouteHeader{Address: *b.spec.Route[i].Clone()}
+		}
+		r.PrependHeader(hs...)
+	}
+	setHops(r, c.hops)
+	r.SetDestination(b.spec.Destination) // Clone pinned the caller's
+	if b.spec.Transport != "" {
+		r.SetTransport(strings.ToUpper(b.spec.Transport))
+	}
+	tx, err := c.p.Client.TransactionRequest(context.Background(), r,
+		sipgo.ClientRequestBuild, sipgo.ClientRequestAddVia, viaWithLoopKey(c.key),
+		sipgo.ClientRequestAddRecordRoute, recordDestination(b.spec.Destination))
+	if err != nil {
+		return fmt.Errorf("send INVITE to %s: %w", b.spec.Device, err)
+	}
+	b.req, b.tx, b.lastProgress = r, tx, time.Now()
+	b.decided = make(chan struct{})
+	tx.OnRetransmission(func(res *sip.Response) { c.retransmitted(b, res) })
+	b.timer = time.AfterFunc(c.p.timerC(), func() { c.post(event{b: b, timerC: true}) })
+	go c.read(b)
+	return nil
+}
+
+// read drains the branch's responses into the call until its final.
+func (c *call) read(b *branch) {
+	for {
+		select {
+		case res := <-b.tx.Responses():
+			popVia(res)
+			final := !res.IsProvisional() // res belongs to run once posted
+			c.post(event{b: b, res: res})
+			if final {
+				return
+			}
+		case <-b.tx.Done():
+			c.post(event{b: b, err: b.tx.Err()})
+			return
+		}
+	}
+}
+
+// relay sends a branch's response (our Via already popped) to the caller.
+// It reports false when the caller's CANCEL got there first.
+func (c *call) relay(res *sip.Response) bool {
+	if res.Via() == nil {
+		return true
+	}
+	res.SetDestination(c.dest)
+	return c.answer(res)
+}
+
+// answer sends res on the caller's transaction. If sipgo answered the
+// caller's CANCEL (200 + 487) in between, res was not sent but replaced the
+// response sipgo's Timer G retransmits; put a 487 back and report false.
+func (c *call) answer(res *sip.Response) bool {
+	err := c.tx.Respond(res)
+	if errors.Is(err, sip.ErrTransactionCanceled) {
+		_ = c.tx.Respond(sip.NewResponseFromRequest(c.req, sip.StatusRequestTerminated, "Request Terminated", nil))
+		return false
+	}
+	if err != nil {
+		c.log.Debug("respond", "status", res.StatusCode, "error", err)
+	}
+	return true
+}
+
+// retransmitted handles a 2xx retransmission (or another 2xx) after the
+// branch's first 2xx; it runs on sipgo's goroutine.
+func (c *call) retransmitted(b *branch, res *sip.Response) {
+	select { // run may not have handled the first 2xx yet
+	case <-b.decided:
+	case <-c.done:
+	}
+	c.mu.Lock()
+	relayed, ack := b.relayed, b.ack
+	c.mu.Unlock()
+	switch {
+	case relayed:
+		if popVia(res) {
+			c.relay(res)
+		}
+	case ack != nil:
+		if err := c.p.Client.WriteRequest(ack.Clone()); err != nil {
+			c.log.Debug("resend ACK", "device", b.spec.Device, "error", err)
+		}
+	}
+}
+
+// cancel cancels a pending branch with reason ("" for none). The CANCEL is
+// queued until the branch sends a provisional (RFC 3261 §9.1).
+func (c *call) cancel(b *branch, reason string) {
+	if b.final != 0 || b.cancelWanted {
+		return
+	}
+	b.cancelWanted, b.cancelReason = true, reason
+	r := b.rec()
+	r.CancelledAt, r.CancelReason = c.p.now(), reason
+	if b.provisional {
+		c.sendCancel(b)
+	}
+}
+
+func (c *call) sendCancel(b *branch) {
+	b.cancelSent = true
+	b.rec().CancelSent = true
+	c.log.Debug("cancel branch", "device", b.spec.Device, "reason", b.cancelReason)
+	tx, err := c.p.Client.TransactionRequest(context.Background(), newCancel(b.req, b.cancelReason))
+	if err != nil {
+		c.log.Debug("send CANCEL", "device", b.spec.Device, "error", err)
+		return
+	}
+	go drain(tx)
+}
+
+// newCancel builds the CANCEL for a forwarded INVITE (RFC 3261 §9.1).
+func newCancel(inv *sip.Request, reason string) *sip.Request {
+	r := sip.NewRequest(sip.CANCEL, *inv.Recipient.Clone())
+	r.AppendHeader(sip.HeaderClone(inv.Via()))
+	for _, h := range inv.GetHeaders("Route") {
+		r.AppendHeader(sip.HeaderClone(h))
+	}
+	mf := sip.MaxForwardsHeader(defaultMaxForwards)
+	r.AppendHeader(&mf)
+	copyDialogHeaders(r, inv)
+	r.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.CANCEL})
+	if reason != "" {
+		r.AppendHeader(sip.NewHeader("Reason", reason))
+	}
+	r.SetBody(nil)
+	r.SetTransport(inv.Transport())
+	r.SetDestination(inv.Destination())
+	r.Laddr = inv.Laddr
+	return r
+}
+
+func copyDialogHeaders(dst, src *sip.Request) {
+	dst.AppendHeader(sip.HeaderClone(src.From()))
+	dst.AppendHeader(sip.HeaderClone(src.To()))
+	dst.AppendHeader(sip.HeaderClone(src.CallID()))
+}
+
+// hangUp ACKs and BYEs a 2xx that can no longer reach the caller.
+func (c *call) hangUp(b *branch, res *sip.Response) {
+	c.log.Debug("hang up late 2xx", "device", b.spec.Device)
+	ack := c.inDialog(b, res, sip.ACK, 0)
+	if err := c.p.Client.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
+		c.log.Debug("send ACK", "device", b.spec.Device, "error", err)
+	}
+	c.mu.Lock()
+	b.ack = ack
+	c.mu.Unlock()
+	bye := c.inDialog(b, res, sip.BYE, 1)
+	tx, err := c.p.Client.TransactionRequest(context.Background(), bye, sipgo.ClientRequestAddVia)
+	if err != nil {
+		c.log.Debug("send BYE", "device", b.spec.Device, "error", err)
+		return
+	}
+	go drain(tx)
+}
+
+// inDialog builds an ACK or BYE for the dialog a branch's 2xx created.
+func (c *call) inDialog(b *branch, res *sip.Response, m sip.RequestMethod, cseqInc uint32) *sip.Request {
+	target := b.req.Recipient
+	if ct := res.Contact(); ct != nil {
+		target = ct.Address
+	}
+	r := sip.NewRequest(m, *target.Clone())
+	// Route set: the Record-Routes added downstream of us, reversed.
+	var routes []sip.Header
+	for _, h := range res.GetHeaders("Record-Route") {
+		rr, ok := h.(*sip.RecordRouteHeader)
+		if !ok || c.p.isSelf(rr.Address.Host, rr.Address.Port, transportParam(rr.Address, b.req.Transport())) {
+			break
+		}
+		routes = append([]sip.Header{&sip.RouteHeader{Address: *rr.Address.Clone()}}, routes...)
+	}
+	if len(routes) > 0 {
+		r.PrependHeader(routes...)
+	}
+	mf := sip.MaxForwardsHeader(defaultMaxForwards)
+	r.AppendHeader(&mf)
+	r.AppendHeader(sip.HeaderClone(b.req.From()))
+	if to := res.To(); to != nil {
+		r.AppendHeader(sip.HeaderClone(to))
+	}
+	r.AppendHeader(sip.HeaderClone(b.req.CallID()))
+	r.AppendHeader(&sip.CSeqHeader{SeqNo: b.req.CSeq().SeqNo + cseqInc, MethodName: m})
+	r.SetBody(nil)
+	r.SetTransport(b.req.Transport())
+	r.SetDestination(b.spec.Destination)
+	r.Laddr = b.req.Laddr
+	return r
+}
+
+// drain reads a non-INVITE client transaction until its final response.
+func drain(tx sip.ClientTransaction) {
+	for {
+		select {
+		case res := <-tx.Responses():
+			if !res.IsProvisional() {
+				return
+			}
+		case <-tx.Done():
+			return
+		}
+	}
+}
+
+func (b *branch) resetTimerC(c *call) {
+	b.lastProgress = time.Now()
+	if b.timer != nil {
+		b.timer.Reset(c.p.timerC())
+	}
+}
+
+func (b *branch) stopTimerC() {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+}
+
+// timerCFired applies RFC 3261 §16.8: cancel a ringing branch, or end a
+// silent (or already cancelled) one as if it had answered 408.
+func (c *call) timerCFired(b *branch) {
+	if b.final != 0 || time.Since(b.lastProgress) < c.p.timerC() {
+		return // stale: a provisional reset the timer meanwhile
+	}
+	b.timedOutC = true
+	if b.provisional && !b.cancelWanted {
+		c.cancel(b, "")
+		b.resetTimerC(c)
+		return
+	}
+	b.tx.Terminate()
+	c.ended(b, sip.StatusRequestTimeout, nil, errTimerC)
+}

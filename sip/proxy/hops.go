@@ -1,0 +1,134 @@
+package proxy
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+)
+
+// defaultMaxForwards is used when a request carries no Max-Forwards.
+const defaultMaxForwards = 70
+
+// hopsLeft returns the Max-Forwards value a forwarded copy of req carries,
+// and false when req must be answered 483 (RFC 3261 §16.3 step 3).
+func hopsLeft(req *sip.Request) (uint32, bool) {
+	mf := req.MaxForwards()
+	if mf == nil {
+		return defaultMaxForwards, true
+	}
+	if mf.Val() == 0 {
+		return 0, false
+	}
+	return mf.Val() - 1, true
+}
+
+// setHops gives r its own Max-Forwards header. Clone shares the header
+// pointer, so decrementing in place would change every clone.
+func setHops(r *sip.Request, n uint32) {
+	mf := sip.MaxForwardsHeader(n)
+	if r.MaxForwards() == nil {
+		r.AppendHeader(&mf)
+		return
+	}
+	r.ReplaceHeader(&mf)
+}
+
+// dstParam is the Record-Route URI parameter that remembers a branch's
+// Destination (the binding's source address), so in-dialog requests reach a
+// device whose Contact is not routable (behind NAT), like RFC 5626 flows.
+const dstParam = "ocm-dst"
+
+// stripOwnRoutes removes the leading Route headers that point at this proxy
+// (RFC 3261 §16.4). It reports whether there was one, and the dstParam
+// values they carried.
+func (p *Proxy) stripOwnRoutes(r *sip.Request) (found bool, dsts []string) {
+	for {
+		rt := r.Route()
+		if rt == nil || !p.isSelf(rt.Address.Host, rt.Address.Port, transportParam(rt.Address, r.Transport())) {
+			return found, dsts
+		}
+		if d, ok := rt.Address.UriParams.Get(dstParam); ok && d != "" {
+			dsts = append(dsts, d)
+		}
+		r.RemoveHeader("Route")
+		found = true
+	}
+}
+
+// recordDestination returns a client option that tags our Record-Route
+// (added just before) with the branch destination dst.
+func recordDestination(dst string) sipgo.ClientRequestOption {
+	return func(_ *sipgo.Client, r *sip.Request) error {
+		if rr := r.RecordRoute(); rr != nil && dst != "" {
+			rr.Address.UriParams.Add(dstParam, dst)
+		}
+		return nil
+	}
+}
+
+func transportParam(u sip.Uri, def string) string {
+	if u.UriParams != nil {
+		if t, ok := u.UriParams.Get("transport"); ok && t != "" {
+			return t
+		}
+	}
+	return def
+}
+
+// loopKey hashes the fields that identify a request for loop detection
+// (RFC 3261 §16.6 step 8): Request-URI, From tag, To tag, Call-ID, CSeq number.
+func loopKey(req *sip.Request) string {
+	h := fnv.New64a()
+	h.Write([]byte(req.Recipient.String()))
+	if f := req.From(); f != nil {
+		tag, _ := f.Params.Get("tag")
+		h.Write([]byte(tag))
+	}
+	if t := req.To(); t != nil {
+		tag, _ := t.Params.Get("tag")
+		h.Write([]byte(tag))
+	}
+	h.Write([]byte(callID(req)))
+	if c := req.CSeq(); c != nil {
+		h.Write([]byte(strconv.FormatUint(uint64(c.SeqNo), 10)))
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// looped reports whether req already passed this proxy unchanged: one of
+// its Via headers is ours and carries the same loop key (§16.3 step 4).
+// A request that comes back with a different Request-URI is a spiral, not
+// a loop, and passes.
+func (p *Proxy) looped(req *sip.Request, key string) bool {
+	for _, h := range req.GetHeaders("Via") {
+		v, ok := h.(*sip.ViaHeader)
+		if !ok || !p.isSelf(v.Host, v.Port, v.Transport) {
+			continue
+		}
+		if b, _ := v.Params.Get("branch"); strings.HasSuffix(b, "."+key) {
+			return true
+		}
+	}
+	return false
+}
+
+// viaWithLoopKey returns a client option that marks the top Via branch with
+// key, after sipgo.ClientRequestAddVia has added it.
+func viaWithLoopKey(key string) sipgo.ClientRequestOption {
+	return func(_ *sipgo.Client, r *sip.Request) error {
+		if v := r.Via(); v != nil {
+			v.Params.Add("branch", sip.GenerateBranchN(12)+"."+key)
+		}
+		return nil
+	}
+}
+
+// popVia removes this proxy's Via from a response before relaying it, and
+// reports whether another Via remains to send it to.
+func popVia(res *sip.Response) bool {
+	res.RemoveHeader("Via")
+	return res.Via() != nil
+}

@@ -1,0 +1,257 @@
+package server
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/routing"
+	"ocmsim/sip/digest"
+	"ocmsim/sip/proxy"
+)
+
+// caller says who sent an initial INVITE.
+type caller struct {
+	trunk  string          // trunk id, for calls from the operator side
+	device *routing.Device // for calls from an authenticated device
+}
+
+// fromTrunk reports whether req came from a trusted trunk address and does
+// not claim to be one of the tenant's devices.
+func (s *Server) fromTrunk(req *sip.Request) (string, bool) {
+	if s.claimedDevice(req) != "" {
+		return "", false
+	}
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return "", false
+	}
+	addr := ap.Addr().Unmap()
+	for _, t := range s.cfg.Trunks {
+		for _, p := range t.From {
+			if p.Contains(addr) {
+				return t.ID, true
+			}
+		}
+	}
+	return "", false
+}
+
+// claimedDevice is the device username a request claims: its credentials'
+// username, else its From user when that is a device's username.
+func (s *Server) claimedDevice(req *sip.Request) string {
+	if h := req.GetHeader("Proxy-Authorization"); h != nil {
+		if u := digestParam(h.Value(), "username"); u != "" {
+			return u
+		}
+	}
+	if from := req.From(); from != nil {
+		if _, ok := s.dir.DeviceByUsername(from.Address.User); ok {
+			return from.Address.User
+		}
+	}
+	return ""
+}
+
+// admit lets trunk calls in and challenges devices (407, RFC 3261 §22.3).
+func (s *Server) admit(req *sip.Request) (bool, *sip.Response) {
+	if _, ok := s.fromTrunk(req); ok {
+		return true, nil
+	}
+	h := req.GetHeader("Proxy-Authorization")
+	res := digest.Missing
+	if h != nil {
+		_, res = s.auth.Verify(string(req.Method), h.Value(), s.password)
+	}
+	if res == digest.OK {
+		return true, nil
+	}
+	if h == nil && s.claimedDevice(req) == "" {
+		return false, sip.NewResponseFromRequest(req, 403, "Forbidden: not a trunk address and no device credentials", nil)
+	}
+	challenge := sip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
+	for _, c := range s.auth.Challenge(res == digest.Stale) {
+		challenge.AppendHeader(sip.NewHeader("Proxy-Authenticate", c))
+	}
+	return false, challenge
+}
+
+func (s *Server) password(username string) (string, bool) {
+	dev, ok := s.dir.DeviceByUsername(username)
+	return dev.Password, ok
+}
+
+// locate plans an initial INVITE that admit let in.
+func (s *Server) locate(_ context.Context, req *sip.Request) proxy.Plan {
+	call := routing.Call{To: requestNumber(req), FMC: req.GetHeader("X-MS-FMC") != nil}
+	if from := req.From(); from != nil {
+		call.From = from.Address.User
+	}
+	if _, ok := s.fromTrunk(req); ok {
+		return s.route(call)
+	}
+	dev, ok := s.dir.DeviceByUsername(s.claimedDevice(req))
+	if !ok {
+		return refusal(403, "Forbidden", "unknown caller")
+	}
+	s.assertIdentity(req, &dev)
+	if target, ok := s.dir.User(req.Recipient.User); ok && target.Number != "" {
+		call.To = target.Number // a call to a tenant user by id or UPN user part
+	}
+	plan := s.route(call)
+	if plan.Refusal != nil && plan.Refusal.Status == 404 && s.outbound != nil {
+		return s.toTrunk(req)
+	}
+	return plan
+}
+
+// requestNumber is the number part of the Request-URI.
+func requestNumber(req *sip.Request) string {
+	if req.Recipient.User != "" {
+		return req.Recipient.User
+	}
+	return req.Recipient.Host // tel:+1... parses with the number as host
+}
+
+// assertIdentity replaces any P-Asserted-Identity with the calling device's
+// user's number (or its SIP identity when it has none).
+func (s *Server) assertIdentity(req *sip.Request, dev *routing.Device) {
+	for req.GetHeader("P-Asserted-Identity") != nil {
+		req.RemoveHeader("P-Asserted-Identity")
+	}
+	id := "sip:" + dev.Username + "@" + s.dir.Domain()
+	if u, ok := s.dir.User(dev.User); ok && u.Number != "" {
+		id = "sip:" + u.Number + "@" + s.dir.Domain() + ";user=phone"
+	}
+	req.AppendHeader(sip.NewHeader("P-Asserted-Identity", "<"+id+">"))
+}
+
+// toTrunk sends a device's call to a number outside the tenant to the
+// outbound trunk.
+func (s *Server) toTrunk(req *sip.Request) proxy.Plan {
+	u := *s.outbound
+	u.User = requestNumber(req)
+	return proxy.Plan{Branches: []proxy.Branch{{Device: "trunk", Kind: "trunk", URI: u}},
+		Labels: map[string]string{"policy": "outbound"}}
+}
+
+// route turns a routing decision into the proxy's plan.
+func (s *Server) route(call routing.Call) proxy.Plan {
+	now := s.now()
+	reach := routing.ReachFunc(func(id string) routing.Reach { return s.reach(id, now) })
+	dec := s.dir.Route(call, reach)
+	if dec.Refused() {
+		r := refusal(dec.Status, dec.Reason, string(dec.Code))
+		if dec.Number != "" {
+			r.Refusal.Warning = string(dec.Code) + ": " + dec.Number
+		}
+		return r
+	}
+	plan := proxy.Plan{Labels: map[string]string{
+		"policy": dec.Policy, "source": string(dec.Source.Kind), "dialer": string(dec.Dialer),
+		"fallback": strconv.FormatBool(dec.Fallback), "user": dec.User,
+	}}
+	for _, t := range dec.Targets {
+		for _, b := range s.branches(t.Device, now) {
+			b.Fallback = s.branches(t.Fallback, now)
+			plan.Branches = append(plan.Branches, b)
+		}
+	}
+	plan.UnansweredDelay = dec.Unanswered.UnansweredDelay
+	plan.Unanswered = s.unanswered(dec.Unanswered, now)
+	if len(plan.Branches) == 0 && len(plan.Unanswered) == 0 {
+		return refusal(480, "No device of the user can ring", "")
+	}
+	return plan
+}
+
+// reach is a device's live state from its bindings.
+func (s *Server) reach(device string, now time.Time) routing.Reach {
+	bs := s.registrar.Store().Contacts(device, now)
+	if len(bs) == 0 {
+		return routing.Reach{}
+	}
+	r := routing.Reach{Registered: true}
+	if v, ok := bs[0].Feature(NetworkTag); ok {
+		r.Network = routing.Network(strings.ToLower(v))
+	}
+	return r
+}
+
+// NetworkTag is the contact feature tag a device uses to say whether it is
+// on wifi or cellular data (e.g. +g.ocm.network="cellular").
+const NetworkTag = "+g.ocm.network"
+
+// branches are the live contacts of a device as fork branches.
+func (s *Server) branches(device string, now time.Time) []proxy.Branch {
+	if device == "" {
+		return nil
+	}
+	var out []proxy.Branch
+	for _, b := range s.registrar.Store().Contacts(device, now) {
+		br := proxy.Branch{Device: b.Device, Kind: b.Kind, URI: b.URI, Route: b.Path}
+		if strings.EqualFold(b.Transport, "tcp") {
+			br.Destination, br.Transport = b.Source, "tcp" // reuse the device's connection
+		}
+		out = append(out, br)
+	}
+	return out
+}
+
+// unanswered are the branches an unanswered call goes to.
+func (s *Server) unanswered(cs routing.CallSettings, now time.Time) []proxy.Branch {
+	switch cs.UnansweredTarget {
+	case routing.TargetVoicemail:
+		if s.voicemail != nil {
+			return []proxy.Branch{{Device: "voicemail", Kind: "voicemail", URI: *s.voicemail}}
+		}
+		return s.branches("voicemail", now)
+	case routing.TargetUser:
+		if u, ok := s.dir.User(cs.UnansweredTo); ok && u.Number != "" {
+			return s.targets(u.Number, now)
+		}
+	case routing.TargetNumber:
+		if out := s.targets(cs.UnansweredTo, now); len(out) > 0 {
+			return out
+		}
+		if s.outbound != nil {
+			u := *s.outbound
+			u.User = cs.UnansweredTo
+			return []proxy.Branch{{Device: "trunk", Kind: "trunk", URI: u}}
+		}
+	}
+	return nil
+}
+
+// targets are the branches a call to a tenant number would ring.
+func (s *Server) targets(number string, now time.Time) []proxy.Branch {
+	dec := s.dir.Route(routing.Call{To: number}, routing.ReachFunc(func(id string) routing.Reach { return s.reach(id, now) }))
+	var out []proxy.Branch
+	for _, tg := range dec.Targets {
+		out = append(out, s.branches(tg.Device, now)...)
+	}
+	return out
+}
+
+func refusal(status int, reason, code string) proxy.Plan {
+	p := proxy.Plan{Refusal: &proxy.Refusal{Status: status, Reason: reason}}
+	if code != "" {
+		p.Labels = map[string]string{"refusal": code}
+	}
+	return p
+}
+
+// digestParam returns one parameter of a Digest credentials header value.
+func digestParam(h, name string) string {
+	for _, part := range strings.Split(strings.TrimPrefix(strings.TrimSpace(h), "Digest"), ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), name) {
+			return strings.Trim(strings.TrimSpace(v), `"`)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,269 @@
+// Package server wires sipgo, the registrar and the forking proxy to the
+// tenant directory: `ocmsim serve`. Inbound calls from the operator trunk and
+// calls from authenticated devices are routed by routing.Directory; the
+// registrar supplies live reachability.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/metrics"
+	"ocmsim/routing"
+	"ocmsim/sip/digest"
+	"ocmsim/sip/proxy"
+	"ocmsim/sip/registrar"
+)
+
+// Trunk is the operator side: who may send inbound PSTN calls.
+type Trunk struct {
+	ID   string
+	From []netip.Prefix
+}
+
+// DefaultTrunks trusts loopback as the operator trunk.
+var DefaultTrunks = []Trunk{{ID: "pstn", From: []netip.Prefix{
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+}}}
+
+// Config is what New needs. Only Directory is required.
+type Config struct {
+	Directory *routing.Directory
+	// Listen defaults to DefaultListen.
+	Listen []Listen
+	// Trunks defaults to DefaultTrunks.
+	Trunks []Trunk
+	// OutboundTrunk is the "host:port" where calls from devices to numbers
+	// outside the tenant go; empty answers them 404.
+	OutboundTrunk string
+	// Voicemail is the SIP URI unanswered calls go to when a user's
+	// unanswered target is voicemail; empty means 480.
+	Voicemail string
+	// Algorithms are the digest algorithms offered, in order; default MD5
+	// first, then SHA-256 (SIPp 3.6.1 reads only the first challenge).
+	Algorithms []string
+	// Metrics defaults to unregistered collectors.
+	Metrics *metrics.Metrics
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// DrainTimeout bounds how long shutdown waits for calls in progress;
+	// default 5 s.
+	DrainTimeout time.Duration
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// Server is a running registrar and proxy.
+type Server struct {
+	cfg       Config
+	dir       *routing.Directory
+	log       *slog.Logger
+	m         *metrics.Metrics
+	sockets   []*socket
+	ua        *sipgo.UserAgent
+	srv       *sipgo.Server
+	registrar *registrar.Registrar
+	proxy     *proxy.Proxy
+	auth      *digest.Authenticator
+	voicemail *sip.Uri
+	outbound  *sip.Uri
+
+	draining atomic.Bool
+	calls    sync.WaitGroup
+}
+
+// New opens the sockets and builds the server; Serve runs it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Directory == nil {
+		return nil, errors.New("server: a tenant directory is required")
+	}
+	s := &Server{cfg: cfg, dir: cfg.Directory, log: cfg.Logger, m: cfg.Metrics}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.m == nil {
+		s.m = metrics.New(nil)
+	}
+	if len(s.cfg.Listen) == 0 {
+		s.cfg.Listen = DefaultListen
+	}
+	if s.cfg.Trunks == nil {
+		s.cfg.Trunks = DefaultTrunks
+	}
+	if s.cfg.DrainTimeout <= 0 {
+		s.cfg.DrainTimeout = 5 * time.Second
+	}
+	if err := s.parseURIs(); err != nil {
+		return nil, err
+	}
+	sockets, err := open(s.cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	s.sockets = sockets
+	if err := s.build(); err != nil {
+		s.closeSockets()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) parseURIs() error {
+	for _, p := range []struct {
+		name, val string
+		dst       **sip.Uri
+	}{{"voicemail", s.cfg.Voicemail, &s.voicemail}, {"outbound trunk", "sip:" + s.cfg.OutboundTrunk, &s.outbound}} {
+		if p.val == "" || p.val == "sip:" {
+			continue
+		}
+		var u sip.Uri
+		if err := sip.ParseUri(p.val, &u); err != nil {
+			return fmt.Errorf("server: %s %q: %w", p.name, p.val, err)
+		}
+		*p.dst = &u
+	}
+	return nil
+}
+
+func (s *Server) build() error {
+	s.auth = &digest.Authenticator{Realm: s.dir.Domain(), Algorithms: s.cfg.Algorithms, Now: s.cfg.Now}
+	s.proxy = &proxy.Proxy{Locator: proxy.LocatorFunc(s.locate), Admit: s.admit,
+		Observer: observer{s.m}, Logger: s.log, Now: s.cfg.Now}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ocmsim"),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sip.WithTransactionLayerUnhandledResponseHandler(s.proxy.HandleUnmatchedResponse)))
+	if err != nil {
+		return fmt.Errorf("server: user agent: %w", err)
+	}
+	s.ua = ua
+	if s.srv, err = sipgo.NewServer(ua, sipgo.WithServerLogger(s.log)); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if s.proxy.Client, err = proxy.NewClient(ua, s.sockets[0].Addr); err != nil {
+		return err
+	}
+	store := &registrar.Bindings{OnChange: s.bindingChanged}
+	s.registrar = &registrar.Registrar{
+		Accounts: registrar.AccountsFunc(s.account),
+		Bindings: store,
+		Auth:     s.auth,
+		Domain:   s.dir.Domain(),
+		Now:      s.cfg.Now,
+		Logger:   s.log,
+	}
+	if err := s.proxy.Register(s.srv); err != nil {
+		return err
+	}
+	s.srv.OnRegister(s.registrar.HandleRegister)
+	s.instrument()
+	return nil
+}
+
+// account maps SIP credentials to a tenant device.
+func (s *Server) account(username string) (registrar.Account, bool) {
+	dev, ok := s.dir.DeviceByUsername(username)
+	if !ok {
+		return registrar.Account{}, false
+	}
+	return registrar.Account{Device: dev.ID, Kind: string(dev.Kind), Password: dev.Password}, true
+}
+
+func (s *Server) bindingChanged(ev registrar.Event) {
+	switch ev.Type {
+	case registrar.Registered:
+		s.m.Registrations.WithLabelValues(ev.Kind).Inc()
+	case registrar.Removed, registrar.Expired:
+		s.m.Registrations.WithLabelValues(ev.Kind).Dec()
+	}
+	s.log.Debug("binding", "event", ev.Type.String(), "device", ev.Device, "contact", ev.Contact)
+}
+
+// Addr returns the "host:port" the server listens on for a transport, or "".
+func (s *Server) Addr(transport string) string {
+	for _, so := range s.sockets {
+		if so.Transport == transport {
+			return so.Addr
+		}
+	}
+	return ""
+}
+
+// Bindings returns the registrar's store.
+func (s *Server) Bindings() *registrar.Bindings { return s.registrar.Store() }
+
+// Proxy returns the forking proxy (recent calls).
+func (s *Server) Proxy() *proxy.Proxy { return s.proxy }
+
+// Serve serves until ctx is done, then stops taking calls, waits (bounded)
+// for calls in progress and closes everything. It returns nil after a clean stop.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, len(s.sockets)+1)
+	for _, so := range s.sockets {
+		go func() {
+			var err error
+			if so.udp != nil {
+				err = s.srv.ServeUDP(so.udp)
+			} else {
+				err = s.srv.ServeTCP(so.tcp)
+			}
+			errc <- err
+		}()
+	}
+	go func() { errc <- s.registrar.Store().Run(ctx) }()
+	s.log.Info("serving", "sip", s.listenNames(), "tenant", s.dir.ID())
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if ctx.Err() == nil && err != nil {
+			s.shutdown()
+			return fmt.Errorf("server: %w", err)
+		}
+	}
+	s.shutdown()
+	return nil
+}
+
+func (s *Server) listenNames() []string {
+	var out []string
+	for _, so := range s.sockets {
+		out = append(out, so.Transport+"://"+so.Addr)
+	}
+	return out
+}
+
+// shutdown refuses new calls, waits for calls in progress, then closes.
+func (s *Server) shutdown() {
+	s.draining.Store(true)
+	done := make(chan struct{})
+	go func() { s.calls.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(s.cfg.DrainTimeout):
+		s.log.Warn("shutdown: calls still in progress after the drain timeout")
+	}
+	s.closeSockets()
+	s.srv.Close()
+	s.ua.Close()
+}
+
+func (s *Server) closeSockets() {
+	for _, so := range s.sockets {
+		so.close()
+	}
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
