@@ -79,43 +79,47 @@ func (d *Directory) AddNumber(n Number) error {
 
 // AddUser adds a user with no number; devices are added with AddDevice.
 func (d *Directory) AddUser(u User) error {
-	obj := "user " + quoteID(u.ID)
+	// The object is named only on error: a successful add allocates nothing for it.
+	obj := func() string { return "user " + quoteID(u.ID) }
 	if u.ID == "" {
-		return errorf(CodeInvalid, obj, "a user needs an id")
+		return errorf(CodeInvalid, obj(), "a user needs an id")
 	}
 	if u.UPN == "" {
 		u.UPN = u.ID + "@" + d.domain
 	}
 	if !strings.Contains(u.UPN, "@") {
-		return errorf(CodeInvalid, obj, "UPN %q is not in e-mail form", u.UPN)
+		return errorf(CodeInvalid, obj(), "UPN %q is not in e-mail form", u.UPN)
 	}
 	if u.Coexistence != "" && !validCoexistence(u.Coexistence) {
-		return errorf(CodeInvalid, obj, "coexistence mode %q is not one of %v", u.Coexistence, coexistenceModes)
+		return errorf(CodeInvalid, obj(), "coexistence mode %q is not one of %v", u.Coexistence, coexistenceModes)
 	}
-	if err := validateCallSettings(obj, u.CallSettings); err != nil {
-		return err
+	if u.CallSettings != (CallSettings{}) {
+		if err := validateCallSettings(obj(), u.CallSettings); err != nil {
+			return err
+		}
 	}
 	switch u.DialerChoice {
 	case "":
 		u.DialerChoice = PreferTeams
 	case PreferTeams, PreferNative:
 	default:
-		return errorf(CodeInvalid, obj, "dialer choice %q is not Teams or Native", u.DialerChoice)
+		return errorf(CodeInvalid, obj(), "dialer choice %q is not Teams or Native", u.DialerChoice)
 	}
 	for _, uri := range []string{u.LineURI, u.OnPremLineURI} {
 		if uri != "" {
 			if _, ok := NormalizeNumber(uri); !ok {
-				return errorf(CodeInvalid, obj, "line URI %q is not a phone number", uri)
+				return errorf(CodeInvalid, obj(), "line URI %q is not a phone number", uri)
 			}
 		}
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, dup := d.users[u.ID]; dup {
-		return errorf(CodeExists, obj, "already exists")
+		return errorf(CodeExists, obj(), "already exists")
 	}
-	if _, dup := d.byUPN[lowerASCII(u.UPN)]; dup {
-		return errorf(CodeExists, obj, "UPN %s is taken", u.UPN)
+	upn := lowerASCII(u.UPN)
+	if _, dup := d.byUPN[upn]; dup {
+		return errorf(CodeExists, obj(), "UPN %s is taken", u.UPN)
 	}
 	if u.MobilityPolicy != "" {
 		p := d.policy(u.MobilityPolicy)
@@ -127,7 +131,7 @@ func (d *Directory) AddUser(u User) error {
 	c := copyUser(&u)
 	c.Devices, c.Number = nil, ""
 	d.users[c.ID] = &c
-	d.byUPN[lowerASCII(c.UPN)] = &c
+	d.byUPN[upn] = &c
 	return nil
 }
 
@@ -153,12 +157,12 @@ func validateCallSettings(obj string, cs CallSettings) error {
 
 // AddDevice adds an endpoint to its user.
 func (d *Directory) AddDevice(dev Device) error {
-	obj := "device " + quoteID(dev.ID)
+	obj := func() string { return "device " + quoteID(dev.ID) } // only on error
 	if dev.ID == "" {
-		return errorf(CodeInvalid, obj, "a device needs an id")
+		return errorf(CodeInvalid, obj(), "a device needs an id")
 	}
 	if !dev.Kind.Valid() {
-		return errorf(CodeInvalid, obj, "kind %q is not one of %v", dev.Kind, DeviceKinds)
+		return errorf(CodeInvalid, obj(), "kind %q is not one of %v", dev.Kind, DeviceKinds)
 	}
 	if dev.Username == "" {
 		dev.Username = dev.ID
@@ -170,15 +174,15 @@ func (d *Directory) AddDevice(dev Device) error {
 		return notFound("user", dev.User)
 	}
 	if _, dup := d.devices[dev.ID]; dup {
-		return errorf(CodeExists, obj, "already exists")
+		return errorf(CodeExists, obj(), "already exists")
 	}
 	if _, dup := d.byUsername[dev.Username]; dup {
-		return errorf(CodeExists, obj, "SIP username %s is taken", dev.Username)
+		return errorf(CodeExists, obj(), "SIP username %s is taken", dev.Username)
 	}
 	if dev.Phone != "" && (dev.Kind == TeamsMobile || dev.Kind == NativeDialer) {
 		for _, o := range u.devs {
 			if o.Phone == dev.Phone && o.Kind == dev.Kind {
-				return errorf(CodeInvalid, obj, "phone %s already has a %s", dev.Phone, dev.Kind)
+				return errorf(CodeInvalid, obj(), "phone %s already has a %s", dev.Phone, dev.Kind)
 			}
 		}
 	}

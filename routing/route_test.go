@@ -378,3 +378,27 @@ func TestWhy(t *testing.T) {
 		t.Errorf("out of range: %q %q", w.Code(), w.String())
 	}
 }
+
+// TestRouteToDoesNotAllocate holds the common path to zero allocations.
+func TestRouteToDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	d, _ := newTenant(t)
+	must(t, d.GrantGroupMobilityPolicy("sales", "WifiTeams", 1))
+	r := reachMap{"alice-teams": cellular}
+	calls := []routing.Call{
+		{To: "sip:+14255550100@contoso.com;user=phone"},
+		{To: "tel:+1-425-555-0101"},
+		{To: "14255550100;user=phone", FMC: true},
+		{To: numFree}, {To: numNobody}, {To: "garbage"},
+	}
+	var dec routing.Decision
+	for _, c := range calls {
+		d.RouteTo(&dec, c, r) // grow the slices once
+	}
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() { d.RouteTo(&dec, calls[i%len(calls)], r); i++ }); n != 0 {
+		t.Errorf("RouteTo allocates %v times per call", n)
+	}
+}
