@@ -21,8 +21,8 @@ const (
 
 var whyText = [...]struct{ code, text string }{
 	WhyUnknown:         {"unknown", "unknown"},
-	WhyPreferredTeams:  {"preferred-teams", "Teams app of the SIM phone: the policy prefers Teams"},
-	WhyPreferredNative: {"preferred-native", "native dialer of the SIM phone: the policy prefers Native"},
+	WhyPreferredTeams:  {"preferred-teams", "Teams app of the SIM phone: Teams is the preferred dialer"},
+	WhyPreferredNative: {"preferred-native", "native dialer of the SIM phone: Native is the preferred dialer"},
 	WhyFallback:        {"fallback", "fallback: the preferred app of the same phone cannot ring"},
 	WhyOtherEndpoint:   {"other-endpoint", "other Teams endpoint: rings simultaneously"},
 	WhyFMCNative:       {"fmc-native", "X-MS-FMC call: delivered natively only"},
@@ -161,7 +161,11 @@ func (d *Directory) phone(dst *Decision, teams, native *Device, c Call, r Reacha
 			fallback = other.ID
 		}
 		dst.ring(pref, prefWhy, fallback)
-		if other != nil {
+		switch {
+		case other == nil:
+		case c.FMC:
+			dst.skip(other, WhyFMCTeams)
+		default:
 			dst.skip(other, WhyOtherApp)
 		}
 		return
