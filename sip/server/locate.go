@@ -111,10 +111,14 @@ func (s *Server) locate(_ context.Context, req *sip.Request) proxy.Plan {
 
 // requestNumber is the number part of the Request-URI.
 func requestNumber(req *sip.Request) string {
+	if strings.EqualFold(req.Recipient.Scheme, "tel") {
+		// sipgo keeps a tel: URI unparsed; routing reads "tel:+1...;params".
+		return req.Recipient.String()
+	}
 	if req.Recipient.User != "" {
 		return req.Recipient.User
 	}
-	return req.Recipient.Host // tel:+1... parses with the number as host
+	return req.Recipient.Host
 }
 
 // assertIdentity replaces any P-Asserted-Identity with the calling device's
@@ -134,7 +138,8 @@ func (s *Server) assertIdentity(req *sip.Request, dev *routing.Device) {
 // outbound trunk.
 func (s *Server) toTrunk(req *sip.Request) proxy.Plan {
 	u := *s.outbound
-	u.User = requestNumber(req)
+	number, _, _ := strings.Cut(strings.TrimPrefix(requestNumber(req), "tel:"), ";")
+	u.User = number
 	return proxy.Plan{Branches: []proxy.Branch{{Device: "trunk", Kind: "trunk", URI: u}},
 		Labels: map[string]string{"policy": "outbound"}}
 }

@@ -25,16 +25,19 @@ func (s *Server) instrument() {
 			s.m.InFlight.Inc()
 			defer s.m.InFlight.Dec()
 			ctr := &countingTx{ServerTransaction: tx, m: s.m, method: string(req.Method)}
+			if res := validate(req); res != nil {
+				ctr.Respond(res)
+				return
+			}
 			if req.Method == sip.INVITE && req.To() != nil {
 				if _, inDialog := req.To().Params.Get("tag"); !inDialog {
-					if s.draining.Load() {
+					if !s.calls.enter() { // draining
 						res := sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
 						res.AppendHeader(sip.NewHeader("Retry-After", "5"))
 						ctr.Respond(res)
 						return
 					}
-					s.calls.Add(1)
-					defer s.calls.Done()
+					defer s.calls.leave()
 				}
 			}
 			h(req, ctr)
@@ -54,12 +57,22 @@ func (t *countingTx) Respond(res *sip.Response) error {
 	return t.ServerTransaction.Respond(res)
 }
 
-// observer turns call records into metrics.
-type observer struct{ m *metrics.Metrics }
+// observer turns call records into metrics, then passes them to next.
+type observer struct {
+	m    *metrics.Metrics
+	next proxy.Observer // may be nil
+}
 
-func (o observer) BranchEnded(string, proxy.BranchRecord) {}
+func (o observer) BranchEnded(callID string, br proxy.BranchRecord) {
+	if o.next != nil {
+		o.next.BranchEnded(callID, br)
+	}
+}
 
 func (o observer) CallEnded(rec proxy.CallRecord) {
+	if o.next != nil {
+		defer o.next.CallEnded(rec)
+	}
 	policy := rec.Labels["policy"]
 	if policy == "" {
 		policy = "none"

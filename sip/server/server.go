@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,8 +53,14 @@ type Config struct {
 	Algorithms []string
 	// Metrics defaults to unregistered collectors.
 	Metrics *metrics.Metrics
+	// Observer, when set, is also told about every ended branch and call
+	// (after the metrics are updated); it must not block.
+	Observer proxy.Observer
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// MaxMessageSize is the largest request accepted; bigger ones get 413.
+	// Default DefaultMaxMessageSize.
+	MaxMessageSize int
 	// DrainTimeout bounds how long shutdown waits for calls in progress;
 	// default 5 s.
 	DrainTimeout time.Duration
@@ -78,7 +84,10 @@ type Server struct {
 	outbound  *sip.Uri
 
 	draining atomic.Bool
-	calls    sync.WaitGroup
+	stopping chan struct{} // closed when shutdown begins
+	calls    gate
+	dropped  atomic.Uint64 // datagrams the guard dropped
+	quiet    atomic.Bool   // the guard passes nothing on: closing
 }
 
 // New opens the sockets and builds the server; Serve runs it.
@@ -86,7 +95,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Directory == nil {
 		return nil, errors.New("server: a tenant directory is required")
 	}
-	s := &Server{cfg: cfg, dir: cfg.Directory, log: cfg.Logger, m: cfg.Metrics}
+	s := &Server{cfg: cfg, dir: cfg.Directory, log: cfg.Logger, m: cfg.Metrics, stopping: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -98,6 +107,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.Trunks == nil {
 		s.cfg.Trunks = DefaultTrunks
+	}
+	if s.cfg.MaxMessageSize <= 0 {
+		s.cfg.MaxMessageSize = DefaultMaxMessageSize
 	}
 	if s.cfg.DrainTimeout <= 0 {
 		s.cfg.DrainTimeout = 5 * time.Second
@@ -137,8 +149,11 @@ func (s *Server) parseURIs() error {
 func (s *Server) build() error {
 	s.auth = &digest.Authenticator{Realm: s.dir.Domain(), Algorithms: s.cfg.Algorithms, Now: s.cfg.Now}
 	s.proxy = &proxy.Proxy{Locator: proxy.LocatorFunc(s.locate), Admit: s.admit,
-		Observer: observer{s.m}, Logger: s.log, Now: s.cfg.Now}
+		Observer: observer{m: s.m, next: s.cfg.Observer}, Logger: s.log, Now: s.cfg.Now}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ocmsim"),
+		// Contact is left to the registrar (and to lazy parsing) so a bad
+		// one gets 400 instead of the whole request being dropped.
+		sipgo.WithUserAgentParser(sip.NewParser(sip.WithHeadersParsers(registrar.HeadersParsers()))),
 		sipgo.WithUserAgentTransactionLayerOptions(
 			sip.WithTransactionLayerUnhandledResponseHandler(s.proxy.HandleUnmatchedResponse)))
 	if err != nil {
@@ -206,31 +221,47 @@ func (s *Server) Proxy() *proxy.Proxy { return s.proxy }
 // Serve serves until ctx is done, then stops taking calls, waits (bounded)
 // for calls in progress and closes everything. It returns nil after a clean stop.
 func (s *Server) Serve(ctx context.Context) error {
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	errc := make(chan error, len(s.sockets)+1)
 	for _, so := range s.sockets {
 		go func() {
-			var err error
 			if so.udp != nil {
-				err = s.srv.ServeUDP(so.udp)
-			} else {
-				err = s.srv.ServeTCP(so.tcp)
+				errc <- s.srv.ServeUDP(s.guard(so.udp))
+				return
 			}
-			errc <- err
+			errc <- s.srv.ServeTCP(so.tcp)
 		}()
 	}
-	go func() { errc <- s.registrar.Store().Run(ctx) }()
+	go func() { errc <- s.registrar.Store().Run(runCtx) }()
+	pending := len(s.sockets) + 1
 	s.log.Info("serving", "sip", s.listenNames(), "tenant", s.dir.ID())
+	var err error
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
-		if ctx.Err() == nil && err != nil {
-			s.shutdown()
-			return fmt.Errorf("server: %w", err)
-		}
+	case err = <-errc:
+		pending--
 	}
-	s.shutdown()
+	s.shutdown(func() {
+		stop()
+		for range pending {
+			<-errc
+		}
+	})
+	if ctx.Err() == nil && err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
 	return nil
 }
+
+// guard wraps a UDP socket in the bad-input guard.
+func (s *Server) guard(conn net.PacketConn) net.PacketConn {
+	return &guardConn{PacketConn: conn, limit: s.cfg.MaxMessageSize, buf: make([]byte, maxDatagram),
+		log: s.log, m: s.m, dropped: &s.dropped, quiet: &s.quiet}
+}
+
+// Dropped is how many datagrams the bad-input guard dropped as unreadable.
+func (s *Server) Dropped() uint64 { return s.dropped.Load() }
 
 func (s *Server) listenNames() []string {
 	var out []string
@@ -240,20 +271,31 @@ func (s *Server) listenNames() []string {
 	return out
 }
 
-// shutdown refuses new calls, waits for calls in progress, then closes.
-func (s *Server) shutdown() {
+// shutdown refuses new calls, waits for calls in progress, closes the
+// sockets, runs stopped (which waits for the serving goroutines) and closes
+// the user agent last, so no reply is sent on a socket sipgo reopens.
+func (s *Server) shutdown(stopped func()) {
 	s.draining.Store(true)
-	done := make(chan struct{})
-	go func() { s.calls.Wait(); close(done) }()
+	close(s.stopping)
 	select {
-	case <-done:
+	case <-s.calls.close():
 	case <-time.After(s.cfg.DrainTimeout):
 		s.log.Warn("shutdown: calls still in progress after the drain timeout")
 	}
+	// sipgo handles each datagram on its own goroutine, which it does not
+	// let us wait for; one that finds its socket already gone opens a new
+	// one, which nothing would close. So first stop passing datagrams on,
+	// give those already read a moment, then close.
+	s.quiet.Store(true)
+	time.Sleep(quietPeriod)
 	s.closeSockets()
+	stopped()
 	s.srv.Close()
 	s.ua.Close()
 }
+
+// quietPeriod is how long shutdown lets requests already read finish.
+const quietPeriod = 20 * time.Millisecond
 
 func (s *Server) closeSockets() {
 	for _, so := range s.sockets {
