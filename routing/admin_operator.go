@@ -86,11 +86,7 @@ func (d *Directory) ResumeOperator(id, country string) error {
 func (d *Directory) setCountryState(id, country string, s CountryState) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o, ok := d.operators[id]
-	if !ok {
-		return notFound("operator", id)
-	}
-	cs, err := countriesOf(o, country)
+	o, cs, err := d.operatorCountries(id, country)
 	if err != nil {
 		return err
 	}
@@ -100,16 +96,26 @@ func (d *Directory) setCountryState(id, country string, s CountryState) error {
 	return nil
 }
 
+// operatorCountries finds an enabled operator and the countries an action
+// on (operator, country) concerns.
+func (d *Directory) operatorCountries(id, country string) (*Operator, []string, error) {
+	o, ok := d.operators[id]
+	if !ok {
+		return nil, nil, notFound("operator", id)
+	}
+	cs, err := countriesOf(o, country)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, cs, nil
+}
+
 // RemoveOperator removes an operator from the organisation, or from one
 // country. Every number of it there must have been unassigned and released first.
 func (d *Directory) RemoveOperator(id, country string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o, ok := d.operators[id]
-	if !ok {
-		return notFound("operator", id)
-	}
-	cs, err := countriesOf(o, country)
+	o, cs, err := d.operatorCountries(id, country)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	outbound := fs.String("trunk", "", "host:port where devices' calls to numbers outside the tenant go")
 	voicemail := fs.String("voicemail", "", "SIP URI of the voicemail service for unanswered calls")
 	algorithms := fs.String("digest", "MD5,SHA-256", "digest algorithms offered, in order")
+	pprofOn := fs.Bool("pprof", false, "serve /debug/pprof/ on the HTTP address")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	pos, err := parseInterspersed(fs, args)
@@ -75,7 +77,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintln(stderr, "ocmsim serve:", err)
 			return exitBadArgs
 		}
-		hs := &http.Server{Handler: httpapi.Handler(reg, srv.Sources()), ReadHeaderTimeout: 5 * time.Second}
+		handler := httpapi.Handler(reg, srv.Sources())
+		if *pprofOn {
+			mux := http.NewServeMux()
+			mux.Handle("/", handler)
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			handler = mux
+		}
+		hs := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 		go hs.Serve(ln)
 		defer hs.Close()
 		logger.Info("http", "addr", ln.Addr().String(), "paths", "/metrics /healthz /api/registrations /api/calls /api/explain?number= /api/tenant")
