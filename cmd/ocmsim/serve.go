@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -44,6 +46,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
 		return exitBadArgs
+	}
+	slog.SetDefault(logger) // sipgo logs through slog.Default
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400) // fewer collections: SIP parsing allocates a lot of short-lived garbage
 	}
 	listens, err := server.ParseListen(*sipAddrs)
 	if err != nil {

@@ -14,12 +14,6 @@ import (
 	"ocmsim/sip/proxy"
 )
 
-// caller says who sent an initial INVITE.
-type caller struct {
-	trunk  string          // trunk id, for calls from the operator side
-	device *routing.Device // for calls from an authenticated device
-}
-
 // fromTrunk reports whether req came from a trusted trunk address and does
 // not claim to be one of the tenant's devices.
 func (s *Server) fromTrunk(req *sip.Request) (string, bool) {
