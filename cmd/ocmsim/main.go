@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the registrar and forking proxy on a tenant", runServe},
 		{"explain", "show who rings for a number, and why, without SIP", runExplain},
+		{"run", "run scenarios end to end over SIP on loopback; report ring matrices", runRun},
 		{"validate", "check scenario and tenant files; list every error", runValidate},
 		{"version", "print the version", runVersion},
 	}

@@ -1,0 +1,229 @@
+// Package run runs ocmsim scenarios end to end over real SIP on loopback:
+// for each scenario a fresh tenant directory, the registrar and forking
+// proxy of package sip/server on OS-chosen ports (or an external proxy),
+// one simulated device per tenant device (package devices), then every
+// step in order, checking its expectations. Run returns a Report: a ring
+// matrix per call and every checked expectation; WriteText, WriteJUnit and
+// WriteJSON format it.
+//
+// It is a package of its own, not part of package scenarios, because the
+// tests of sip/server load scenario files: scenarios must not import
+// sip/server.
+//
+//	f, _ := scenarios.Load("scenarios/examples/01-native-first.yaml")
+//	rep, err := run.Run(ctx, f, run.Options{})
+//	run.WriteText(os.Stdout, rep, run.TextOptions{})
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"ocmsim/devices"
+	"ocmsim/routing"
+	"ocmsim/scenarios"
+	"ocmsim/sip/server"
+)
+
+// Options says how Run drives a scenario. The zero value runs an
+// in-process proxy on OS-chosen loopback ports.
+type Options struct {
+	// Proxy, when set, is the "host:port" (UDP) of an external registrar and
+	// proxy serving the scenario's tenant; no server is started. admin: and
+	// ps: steps then change only the runner's own model of the tenant.
+	Proxy string
+	// Timeout bounds each wait of a step that gives none (wait: timeout,
+	// events an expectation needs); default DefaultTimeout.
+	Timeout time.Duration
+	// Settle is how long the runner keeps watching for devices outside
+	// `ringing:` after the listed ones rang, when the step gives no
+	// `within:`; default DefaultSettle.
+	Settle time.Duration
+	// Logger receives the SIP stack's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Defaults of Options.
+const (
+	DefaultTimeout = 3 * time.Second
+	DefaultSettle  = 50 * time.Millisecond
+)
+
+// voicemailUser is the username of the simulated voicemail service.
+const voicemailUser = "voicemail"
+
+// runClock is the scenario's modelled clock: real time plus what
+// `admin: {advanceClock: D}` steps added.
+type runClock struct{ offset atomic.Int64 }
+
+func (c *runClock) now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+
+func (c *runClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// env is what one scenario runs against: a fresh directory, the proxy (in
+// process, or external), the devices and the voicemail service.
+type env struct {
+	dir       *routing.Directory
+	clock     *runClock
+	srv       *server.Server // nil with an external proxy
+	stopSrv   context.CancelFunc
+	served    chan error
+	fleet     *devices.Fleet
+	voicemail *devices.Fleet // nil when no user sends unanswered calls to voicemail
+	simulated map[string]bool
+}
+
+// Run runs the scenario f end to end over real SIP on loopback and
+// reports every expectation checked. Each run has its own directory
+// (built from f.Tenant), proxy and devices, all closed before Run returns.
+// The error is for a scenario that cannot run at all (no tenant, a tenant
+// that does not build); a failed expectation is in the Report.
+func Run(ctx context.Context, f *scenarios.File, opts Options) (*Report, error) {
+	if f == nil || f.Tenant == nil {
+		return nil, errors.New("run: the scenario has no tenant")
+	}
+	if f.TenantOnly {
+		return nil, fmt.Errorf("run: %s is a tenant file, not a scenario", f.Path)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.Settle <= 0 {
+		opts.Settle = DefaultSettle
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	clock := &runClock{}
+	dir, err := f.Tenant.Build(clock.now)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	r := &runner{f: f, opts: opts, calls: map[string]*callState{},
+		rep: &Report{File: f.Path, Name: f.Name, Started: time.Now()}}
+	e, err := startEnv(ctx, f, dir, clock, opts)
+	if err != nil {
+		r.setupFailed(err)
+		r.rep.Duration = time.Since(r.rep.Started)
+		return r.rep, nil
+	}
+	r.env = e
+	r.steps(ctx)
+	r.finish(ctx)
+	e.close()
+	r.rep.Duration = time.Since(r.rep.Started)
+	return r.rep, nil
+}
+
+// startEnv starts the proxy (unless external), the voicemail service and
+// the fleet, and registers the devices.
+func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, clock *runClock, opts Options) (e *env, err error) {
+	e = &env{dir: dir, clock: clock, simulated: map[string]bool{}}
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
+	vmURI := ""
+	if usesVoicemail(f.Tenant) && opts.Proxy == "" {
+		// The voicemail service never registers or dials: its proxy address
+		// is never used.
+		if e.voicemail, err = devices.NewFleet(devices.Config{Proxy: "127.0.0.1:9", Logger: opts.Logger}); err != nil {
+			return e, fmt.Errorf("voicemail: %w", err)
+		}
+		spec := devices.Spec{ID: voicemailUser, Kind: devices.Voicemail, Behaviour: devices.Behaviour{NoRegister: true}}
+		if err = e.voicemail.Add(spec); err != nil {
+			return e, fmt.Errorf("voicemail: %w", err)
+		}
+		vmURI = "sip:" + voicemailUser + "@" + e.voicemail.Addr()
+	}
+	proxyAddr := opts.Proxy
+	if proxyAddr == "" {
+		if proxyAddr, err = e.startServer(f, vmURI, opts.Logger); err != nil {
+			return e, err
+		}
+	}
+	if e.fleet, err = devices.NewFleet(devices.Config{Proxy: proxyAddr, Domain: dir.Domain(), Logger: opts.Logger}); err != nil {
+		return e, err
+	}
+	for _, u := range f.Tenant.Users {
+		for _, ds := range u.Devices {
+			id := ds.Device.ID
+			b := f.Devices.For(id)
+			if b.RealSoftphone {
+				continue
+			}
+			dev, ok := dir.Device(id)
+			if !ok {
+				continue
+			}
+			spec := devices.Spec{ID: id, Username: dev.Username, Password: dev.Password, Kind: devices.Kind(dev.Kind),
+				Behaviour: deviceBehaviour(b)}
+			if err = e.fleet.Add(spec); err != nil {
+				return e, err
+			}
+			e.simulated[id] = true
+		}
+	}
+	rctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	if err = e.fleet.RegisterAll(rctx); err != nil {
+		return e, fmt.Errorf("registering the devices: %w", err)
+	}
+	return e, nil
+}
+
+func (e *env) startServer(f *scenarios.File, voicemail string, log *slog.Logger) (string, error) {
+	trunks := []server.Trunk{}
+	for _, t := range f.Tenant.Trunks {
+		trunks = append(trunks, server.Trunk{ID: t.ID, From: t.From})
+	}
+	if len(trunks) == 0 {
+		trunks = nil // the server's default: loopback
+	}
+	srv, err := server.New(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: "127.0.0.1:0"}},
+		Trunks: trunks, Voicemail: voicemail, Now: e.clock.now, Logger: log, DrainTimeout: time.Second})
+	if err != nil {
+		return "", fmt.Errorf("starting the proxy: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e.srv, e.stopSrv, e.served = srv, cancel, make(chan error, 1)
+	go func() { e.served <- srv.Serve(ctx) }()
+	return srv.Addr("udp"), nil
+}
+
+// close stops the devices, then the proxy, then the voicemail service, and
+// waits for each.
+func (e *env) close() {
+	if e.fleet != nil {
+		e.fleet.Close()
+	}
+	if e.stopSrv != nil {
+		e.stopSrv()
+		<-e.served
+	}
+	if e.voicemail != nil {
+		e.voicemail.Close()
+	}
+}
+
+// usesVoicemail reports whether any user sends unanswered calls to voicemail.
+func usesVoicemail(t *scenarios.Tenant) bool {
+	for _, u := range t.Users {
+		if u.CallSettings != nil && u.CallSettings.UnansweredTarget == routing.TargetVoicemail {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceBehaviour maps a scenario's device behaviour to the simulator's.
+func deviceBehaviour(b scenarios.Behaviour) devices.Behaviour {
+	return devices.Behaviour{RingAfter: b.RingAfter, Answer: devices.Answer{Never: b.Answer.Never, After: b.Answer.After},
+		Reject: b.Reject, Offline: b.Offline, NoRegister: !b.Register, UnregisterAt: b.UnregisterAt, Network: string(b.Network)}
+}
