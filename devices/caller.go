@@ -7,14 +7,21 @@ import (
 	"sync"
 	"time"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
-// CallRequest is a call to place from the trunk side.
+// CallRequest is a call to place from the trunk side, or, with Device,
+// from one of the fleet's devices.
 type CallRequest struct {
 	// From is the calling number or user, e.g. "+12065550123". For a PSTN
 	// call through the operator trunk it must not be a device's username.
+	// With Device it defaults to the device's username.
 	From string
+	// Device, when set, is the id of a device of the fleet that places the
+	// call as itself: From and Contact are its identity, and the proxy's
+	// 401/407 challenge is answered with its digest credentials.
+	Device string
 	// To is the number dialled: the Request-URI user.
 	To string
 	// Media offers PCMU in SDP and, once answered, exchanges RTP with the
@@ -35,6 +42,8 @@ type Call struct {
 	f   *Fleet
 	req *sip.Request
 	tx  sip.ClientTransaction
+
+	inviteSeq uint32 // CSeq of the (last) INVITE; responses to others are ignored
 
 	mu          sync.Mutex
 	provisional bool
@@ -62,8 +71,22 @@ type dialog struct {
 var ErrCallEnded = errors.New("devices: call already ended")
 
 // Dial sends an INVITE for r.To to the proxy from the fleet's socket and
-// returns at once; follow the call with Wait.
+// returns at once; follow the call with Wait. With r.Device the call is
+// the device's own: Dial then waits for the proxy's first answer other
+// than 100 and, when it is a 401/407 challenge, sends the INVITE again
+// with the device's credentials before returning.
 func (f *Fleet) Dial(ctx context.Context, r CallRequest) (*Call, error) {
+	var dev *device
+	if r.Device != "" {
+		d, err := f.device(r.Device)
+		if err != nil {
+			return nil, err
+		}
+		dev = d
+		if r.From == "" {
+			r.From = d.spec.Username
+		}
+	}
 	ctx, done, err := f.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -72,14 +95,19 @@ func (f *Fleet) Dial(ctx context.Context, r CallRequest) (*Call, error) {
 	c := &Call{ID: sip.GenerateTagN(20) + "@" + f.host, f: f, cseq: 1}
 	ruri := sip.Uri{Scheme: "sip", User: r.To, Host: f.proxy.Host, Port: f.proxy.Port}
 	req := sip.NewRequest(sip.INVITE, ruri)
-	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: r.From, Host: f.host}}
+	fromHost := f.host
+	contact := sip.Uri{Scheme: "sip", User: r.From, Host: f.host, Port: f.port}
+	if dev != nil {
+		fromHost, contact = f.domain, *dev.contact.Clone()
+	}
+	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: r.From, Host: fromHost}}
 	from.Params.Add("tag", sip.GenerateTagN(10))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: r.To, Host: f.domain}})
 	cid := sip.CallIDHeader(c.ID)
 	req.AppendHeader(&cid)
 	req.AppendHeader(&sip.CSeqHeader{SeqNo: c.cseq, MethodName: sip.INVITE})
-	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: r.From, Host: f.host, Port: f.port}})
+	req.AppendHeader(&sip.ContactHeader{Address: contact})
 	for _, h := range r.Headers {
 		req.AppendHeader(h)
 	}
@@ -94,27 +122,72 @@ func (f *Fleet) Dial(ctx context.Context, r CallRequest) (*Call, error) {
 	}
 	req.SetDestination(f.proxy.HostPort())
 	c.req = req
+	c.Started = f.now()
+	var (
+		tx      sip.ClientTransaction
+		pending *sip.Response
+	)
+	if dev != nil {
+		tx, pending, err = c.authenticate(ctx, dev)
+	} else {
+		tx, err = f.client.TransactionRequest(ctx, req)
+	}
+	if err != nil {
+		c.closeMedia()
+		return nil, fmt.Errorf("devices: INVITE %s: %w", r.To, err)
+	}
+	c.inviteSeq = req.CSeq().SeqNo
+	c.cseq = c.inviteSeq
 	f.mu.Lock()
 	f.calls[c.ID] = c
 	f.mu.Unlock()
-	c.Started = f.now()
-	tx, err := f.client.TransactionRequest(ctx, req)
-	if err != nil {
-		c.closeMedia()
-		f.mu.Lock()
-		delete(f.calls, c.ID)
-		f.mu.Unlock()
-		return nil, fmt.Errorf("devices: INVITE %s: %w", r.To, err)
-	}
 	c.mu.Lock()
 	c.tx = tx
 	c.mu.Unlock()
 	tx.OnRetransmission(c.onResponse)
-	if !f.spawn(c.read) {
+	if !f.spawn(func() {
+		if pending != nil {
+			c.onResponse(pending)
+		}
+		c.read()
+	}) {
 		tx.Terminate()
 		c.closeMedia()
 	}
 	return c, nil
+}
+
+// authenticate sends a device's INVITE and waits for the proxy's first
+// answer other than 100: a 401/407 challenge is answered with the
+// device's credentials on a new transaction (CSeq + 1); any other
+// response is returned as pending, for the call to handle.
+func (c *Call) authenticate(ctx context.Context, d *device) (tx sip.ClientTransaction, pending *sip.Response, err error) {
+	tx, err = c.f.client.TransactionRequest(ctx, c.req)
+	if err != nil {
+		return nil, nil, err
+	}
+	for {
+		select {
+		case res := <-tx.Responses():
+			if res.StatusCode == 100 {
+				continue
+			}
+			if res.StatusCode != 401 && res.StatusCode != 407 {
+				return tx, res, nil
+			}
+			atx, err := c.f.client.TransactionDigestAuth(ctx, c.req, res,
+				sipgo.DigestAuth{Username: d.spec.Username, Password: d.spec.Password})
+			if err != nil {
+				return nil, nil, fmt.Errorf("answering the %d challenge: %w", res.StatusCode, err)
+			}
+			return atx, nil, nil
+		case <-tx.Done():
+			return tx, nil, nil // read records the timeout
+		case <-ctx.Done():
+			tx.Terminate()
+			return nil, nil, context.Cause(ctx)
+		}
+	}
 }
 
 // read drains the INVITE transaction.
@@ -146,6 +219,9 @@ func (c *Call) record(e Event) {
 // onResponse handles every response to the INVITE, including 2xx
 // retransmissions and 2xx that came after the transaction ended.
 func (c *Call) onResponse(res *sip.Response) {
+	if cs := res.CSeq(); cs != nil && cs.SeqNo != c.inviteSeq {
+		return // to the challenged INVITE
+	}
 	tag := tagOf(res.To().Params)
 	switch {
 	case res.IsProvisional():

@@ -23,6 +23,8 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	jsonOut := fset.String("json", "", "write the reports as JSON to this file")
 	verbose := fset.Bool("v", false, "print each call's SIP timeline")
 	timeout := fset.Duration("timeout", scenariorun.DefaultTimeout, "bound of each wait a step does not bound itself")
+	listen := fset.String("listen", "", "UDP host:port of the in-process proxy (for realSoftphone devices); default 127.0.0.1 on an OS-chosen port")
+	softphoneTimeout := fset.Duration("softphone-timeout", scenariorun.DefaultSoftphoneTimeout, "how long to wait for realSoftphone devices to register before the first step")
 	logLevel := fset.String("log-level", "", "SIP stack logs to stderr at this level (debug, info, warn, error); default none")
 	pos, err := parseInterspersed(fset, args)
 	if err != nil {
@@ -41,7 +43,7 @@ func runRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitBadArgs
 	}
-	opts := scenariorun.Options{Proxy: *proxy, Timeout: *timeout}
+	opts := scenariorun.Options{Proxy: *proxy, Listen: *listen, Timeout: *timeout, SoftphoneTimeout: *softphoneTimeout}
 	if *logLevel != "" {
 		if opts.Logger, err = newLogger(stderr, *logLevel, "text"); err != nil {
 			fmt.Fprintln(stderr, "ocmsim run:", err)

@@ -12,10 +12,11 @@ import (
 	"ocmsim/scenarios"
 )
 
-// call places a PSTN call from the trunk side.
+// call places a PSTN call from the trunk side, or a device's own call
+// when from: names a device (it answers the proxy's challenge).
 func (r *runner) call(ctx context.Context, st *scenarios.Step, a *scenarios.CallStep) error {
-	if a.FromDevice {
-		return fmt.Errorf("calls from a device (%s): %w", a.From, errUnsupported)
+	if a.FromDevice && !r.env.simulated[a.From] {
+		return fmt.Errorf("calls from %s: it is not simulated (realSoftphone, or not in the tenant): %w", a.From, errUnsupported)
 	}
 	cs := &callState{id: a.ID, rings: map[string]string{},
 		rep: &CallReport{ID: a.ID, From: a.From, To: a.To, Step: st.Index + 1, Line: st.Line}}
@@ -35,6 +36,9 @@ func (r *runner) call(ctx context.Context, st *scenarios.Step, a *scenarios.Call
 		}
 	}
 	req := devices.CallRequest{From: a.From, To: a.To, Media: r.wantsMedia()}
+	if a.FromDevice {
+		req.From, req.Device = "", a.From
+	}
 	if a.FMC {
 		req.Headers = append(req.Headers, sip.NewHeader("X-MS-FMC", "1"))
 	}

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -37,6 +38,10 @@ type Options struct {
 	// proxy serving the scenario's tenant; no server is started. admin: and
 	// ps: steps then change only the runner's own model of the tenant.
 	Proxy string
+	// Listen is the UDP "host:port" of the in-process proxy; default
+	// "127.0.0.1:0" (an OS-chosen port). Give a fixed one for real
+	// softphones to register with.
+	Listen string
 	// Timeout bounds each wait of a step that gives none (wait: timeout,
 	// events an expectation needs); default DefaultTimeout.
 	Timeout time.Duration
@@ -44,6 +49,11 @@ type Options struct {
 	// `ringing:` after the listed ones rang, when the step gives no
 	// `within:`; default DefaultSettle.
 	Settle time.Duration
+	// SoftphoneTimeout bounds the wait, before the first step, for every
+	// `realSoftphone: true` device to register with the in-process proxy;
+	// default DefaultSoftphoneTimeout. With an external proxy the runner
+	// cannot see registrations and does not wait.
+	SoftphoneTimeout time.Duration
 	// Logger receives the SIP stack's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +62,8 @@ type Options struct {
 const (
 	DefaultTimeout = 3 * time.Second
 	DefaultSettle  = 50 * time.Millisecond
+
+	DefaultSoftphoneTimeout = 30 * time.Second
 )
 
 // voicemailUser is the username of the simulated voicemail service.
@@ -95,6 +107,9 @@ func Run(ctx context.Context, f *scenarios.File, opts Options) (*Report, error) 
 	}
 	if opts.Settle <= 0 {
 		opts.Settle = DefaultSettle
+	}
+	if opts.SoftphoneTimeout <= 0 {
+		opts.SoftphoneTimeout = DefaultSoftphoneTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -144,18 +159,20 @@ func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, cl
 	}
 	proxyAddr := opts.Proxy
 	if proxyAddr == "" {
-		if proxyAddr, err = e.startServer(f, vmURI, opts.Logger); err != nil {
+		if proxyAddr, err = e.startServer(f, vmURI, opts.Listen, opts.Logger); err != nil {
 			return e, err
 		}
 	}
 	if e.fleet, err = devices.NewFleet(devices.Config{Proxy: proxyAddr, Domain: dir.Domain(), Logger: opts.Logger}); err != nil {
 		return e, err
 	}
+	var real []string
 	for _, u := range f.Tenant.Users {
 		for _, ds := range u.Devices {
 			id := ds.Device.ID
 			b := f.Devices.For(id)
 			if b.RealSoftphone {
+				real = append(real, id)
 				continue
 			}
 			dev, ok := dir.Device(id)
@@ -175,10 +192,52 @@ func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, cl
 	if err = e.fleet.RegisterAll(rctx); err != nil {
 		return e, fmt.Errorf("registering the devices: %w", err)
 	}
+	if err = e.waitSoftphones(ctx, real, opts); err != nil {
+		return e, err
+	}
 	return e, nil
 }
 
-func (e *env) startServer(f *scenarios.File, voicemail string, log *slog.Logger) (string, error) {
+// waitSoftphones waits, at most opts.SoftphoneTimeout, until every real
+// softphone (devices the runner does not simulate) has a live binding in
+// the in-process proxy. With an external proxy it cannot tell: no wait.
+func (e *env) waitSoftphones(ctx context.Context, ids []string, opts Options) error {
+	if len(ids) == 0 || e.srv == nil {
+		return nil
+	}
+	addr := e.srv.Addr("udp")
+	opts.Logger.Info("waiting for real softphones to register", "devices", ids, "proxy", addr,
+		"domain", e.dir.Domain(), "timeout", opts.SoftphoneTimeout)
+	wctx, cancel := context.WithTimeout(ctx, opts.SoftphoneTimeout)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var missing []string
+		for _, id := range ids {
+			if !e.srv.Bindings().Registered(id, e.clock.now()) {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		select {
+		case <-tick.C:
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return fmt.Errorf("real softphone(s) not registered within %v at %s (domain %s): %s",
+				opts.SoftphoneTimeout, addr, e.dir.Domain(), strings.Join(missing, ", "))
+		}
+	}
+}
+
+func (e *env) startServer(f *scenarios.File, voicemail, listen string, log *slog.Logger) (string, error) {
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
 	trunks := []server.Trunk{}
 	for _, t := range f.Tenant.Trunks {
 		trunks = append(trunks, server.Trunk{ID: t.ID, From: t.From})
@@ -186,7 +245,7 @@ func (e *env) startServer(f *scenarios.File, voicemail string, log *slog.Logger)
 	if len(trunks) == 0 {
 		trunks = nil // the server's default: loopback
 	}
-	srv, err := server.New(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: "127.0.0.1:0"}},
+	srv, err := server.New(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: listen}},
 		Trunks: trunks, Voicemail: voicemail, Now: e.clock.now, Logger: log, DrainTimeout: time.Second})
 	if err != nil {
 		return "", fmt.Errorf("starting the proxy: %w", err)
