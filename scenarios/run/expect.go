@@ -232,17 +232,26 @@ func (r *runner) answerer(cs *callState) string {
 	if tag == "" {
 		return ""
 	}
-	deadline := time.Now().Add(r.opts.Timeout)
-	for {
-		for _, e := range r.events(cs) {
-			if e.Type == devices.Answered && e.ToTag == tag {
-				return e.Device
-			}
+	answered := func(e devices.Event) bool {
+		return e.Type == devices.Answered && e.ToTag == tag && e.CallID == cs.c.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
+	defer cancel()
+	found := make(chan string, 2)
+	wait := func(w func(context.Context, devices.Match) (devices.Event, error)) {
+		if e, err := w(ctx, answered); err == nil {
+			found <- e.Device
 		}
-		if time.Now().After(deadline) {
-			return "?"
-		}
-		time.Sleep(2 * time.Millisecond)
+	}
+	go wait(cs.c.Wait)
+	if r.env.voicemail != nil {
+		go wait(r.env.voicemail.Wait)
+	}
+	select {
+	case d := <-found:
+		return d
+	case <-ctx.Done():
+		return "?"
 	}
 }
 
