@@ -87,20 +87,13 @@ func (f *Fleet) command(id, callID string, code int) error {
 // Hangup makes a device hang up its answered call with this Call-ID (BYE
 // along the INVITE's Record-Route); it returns once the BYE is answered.
 func (f *Fleet) Hangup(ctx context.Context, id, callID string) error {
-	d, err := f.device(id)
-	if err != nil {
-		return err
-	}
-	l := d.leg(callID)
-	if l == nil {
-		return fmt.Errorf("devices: %s has no call %q", id, callID)
-	}
-	ctx, done, err := f.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return l.hangup(ctx)
+	return f.onDevice(ctx, id, func(d *device, ctx context.Context) error {
+		l := d.leg(callID)
+		if l == nil {
+			return fmt.Errorf("devices: %s has no call %q", id, callID)
+		}
+		return l.hangup(ctx)
+	})
 }
 
 func (d *device) leg(callID string) *leg {

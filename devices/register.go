@@ -49,6 +49,11 @@ type registration struct {
 // it registered: it refreshes before the granted lifetime ends until
 // Unregister or Close.
 func (f *Fleet) Register(ctx context.Context, id string) error {
+	return f.onDevice(ctx, id, (*device).register)
+}
+
+// onDevice runs op on device id while the fleet is open.
+func (f *Fleet) onDevice(ctx context.Context, id string, op func(*device, context.Context) error) error {
 	d, err := f.device(id)
 	if err != nil {
 		return err
@@ -58,21 +63,12 @@ func (f *Fleet) Register(ctx context.Context, id string) error {
 		return err
 	}
 	defer done()
-	return d.register(ctx)
+	return op(d, ctx)
 }
 
 // Unregister removes one device's binding (Expires: 0) and stops refreshing.
 func (f *Fleet) Unregister(ctx context.Context, id string) error {
-	d, err := f.device(id)
-	if err != nil {
-		return err
-	}
-	ctx, done, err := f.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return d.unregister(ctx)
+	return f.onDevice(ctx, id, (*device).unregister)
 }
 
 // RegisterAll registers every device except Offline and NoRegister ones,
@@ -93,23 +89,16 @@ func (f *Fleet) UnregisterAll(ctx context.Context) error {
 // it is registered, re-registers so the proxy sees the new
 // +g.ocm.network tag.
 func (f *Fleet) SetNetwork(ctx context.Context, id, network string) error {
-	d, err := f.device(id)
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.b.Network = network
-	registered := d.registered
-	d.mu.Unlock()
-	if !registered {
-		return nil
-	}
-	ctx, done, err := f.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return d.register(ctx)
+	return f.onDevice(ctx, id, func(d *device, ctx context.Context) error {
+		d.mu.Lock()
+		d.b.Network = network
+		registered := d.registered
+		d.mu.Unlock()
+		if !registered {
+			return nil
+		}
+		return d.register(ctx)
+	})
 }
 
 // each runs op on the devices keep selects, 64 at a time.

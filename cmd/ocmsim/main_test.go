@@ -15,6 +15,27 @@ func ocmsim(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// expectRun runs ocmsim and checks its exit code and that stdout and stderr
+// contain the given strings; it returns stdout.
+func expectRun(t *testing.T, args []string, code int, stdout, stderr []string) string {
+	t.Helper()
+	got, out, errs := ocmsim(t, args...)
+	if got != code {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, code, out, errs)
+	}
+	for _, s := range stdout {
+		if !strings.Contains(out, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, out)
+		}
+	}
+	for _, s := range stderr {
+		if !strings.Contains(errs, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, errs)
+		}
+	}
+	return out
+}
+
 func TestCommands(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -52,20 +73,7 @@ func TestCommands(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := ocmsim(t, tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
-			}
-			for _, s := range tt.stdout {
-				if !strings.Contains(out, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, out)
-				}
-			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(errs, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, errs)
-				}
-			}
+			expectRun(t, tt.args, tt.code, tt.stdout, tt.stderr)
 		})
 	}
 }

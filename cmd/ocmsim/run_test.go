@@ -33,20 +33,7 @@ func TestRunCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, out, errs := ocmsim(t, tt.args...)
-			if code != tt.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out, errs)
-			}
-			for _, s := range tt.stdout {
-				if !strings.Contains(out, s) {
-					t.Errorf("stdout lacks %q\n%s", s, out)
-				}
-			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(errs, s) {
-					t.Errorf("stderr lacks %q\n%s", s, errs)
-				}
-			}
+			out := expectRun(t, tt.args, tt.code, tt.stdout, tt.stderr)
 			if strings.Contains(out, "\x1b[") {
 				t.Errorf("colour written to a non-terminal")
 			}

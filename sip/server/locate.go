@@ -14,12 +14,10 @@ import (
 	"ocmsim/sip/proxy"
 )
 
-// fromTrunk reports whether req came from a trusted trunk address and does
-// not claim to be one of the tenant's devices.
-func (s *Server) fromTrunk(req *sip.Request) (string, bool) {
-	if s.claimedDevice(req) != "" {
-		return "", false
-	}
+// trunkAddress reports whether req's source address belongs to a trunk. A
+// request from there is an operator-side call unless it claims to be one of
+// the tenant's devices (claimedDevice).
+func (s *Server) trunkAddress(req *sip.Request) (string, bool) {
 	ap, err := netip.ParseAddrPort(req.Source())
 	if err != nil {
 		return "", false
@@ -53,7 +51,8 @@ func (s *Server) claimedDevice(req *sip.Request) string {
 
 // admit lets trunk calls in and challenges devices (407, RFC 3261 §22.3).
 func (s *Server) admit(req *sip.Request) (bool, *sip.Response) {
-	if _, ok := s.fromTrunk(req); ok {
+	claimed := s.claimedDevice(req)
+	if _, ok := s.trunkAddress(req); ok && claimed == "" {
 		return true, nil
 	}
 	h := req.GetHeader("Proxy-Authorization")
@@ -64,7 +63,7 @@ func (s *Server) admit(req *sip.Request) (bool, *sip.Response) {
 	if res == digest.OK {
 		return true, nil
 	}
-	if h == nil && s.claimedDevice(req) == "" {
+	if h == nil && claimed == "" {
 		return false, sip.NewResponseFromRequest(req, 403, "Forbidden: not a trunk address and no device credentials", nil)
 	}
 	challenge := sip.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
@@ -85,10 +84,11 @@ func (s *Server) locate(_ context.Context, req *sip.Request) proxy.Plan {
 	if from := req.From(); from != nil {
 		call.From = from.Address.User
 	}
-	if _, ok := s.fromTrunk(req); ok {
+	claimed := s.claimedDevice(req)
+	if _, ok := s.trunkAddress(req); ok && claimed == "" {
 		return s.route(call)
 	}
-	dev, ok := s.dir.DeviceByUsername(s.claimedDevice(req))
+	dev, ok := s.dir.DeviceByUsername(claimed)
 	if !ok {
 		return refusal(403, "Forbidden", "unknown caller")
 	}
