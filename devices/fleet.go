@@ -12,6 +12,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	_ "ocmsim/internal/udpsize" // emergency INVITEs with PIDF-LO exceed 1,300 bytes
 )
 
 // Config is what NewFleet needs. Only Proxy is required.

@@ -38,6 +38,7 @@ type Directory struct {
 	groups      map[string]*Group
 	userGroups  map[string][]*Group // user id → groups it is a member of
 	addresses   map[string]*EmergencyAddress
+	emergency   emergencyConfig
 }
 
 // NewDirectory returns an empty tenant whose org-wide coexistence mode is

@@ -53,7 +53,7 @@ func (b *builder) build(now func() time.Time) bool {
 	if t.Coexistence != "" && !b.do(t.Pos, b.dir.SetCoexistence(t.Coexistence)) {
 		return false
 	}
-	steps := []func() bool{b.addresses, b.operators, b.numbers, b.uploads, b.policies, b.users, b.groups,
+	steps := []func() bool{b.addresses, b.emergency, b.operators, b.numbers, b.uploads, b.policies, b.users, b.groups,
 		b.callSettings, b.assignments, b.grants, b.generate, b.ports, b.suspensions}
 	for _, step := range steps {
 		if !step() {

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"net/netip"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -11,7 +10,7 @@ import (
 
 var (
 	behaviourKeys = []string{"register", "ringAfter", "answer", "reject", "offline", "unregisterAt", "realSoftphone",
-		"network", "cell", "gps", "subnet", "bssid"}
+		"network", "cell", "gps", "subnet", "bssid", "chassis", "port", "publicIP", "confirmedAddress"}
 	answerKeys = []string{"after"}
 	gpsKeys    = []string{"lat", "lon", "accuracy"}
 )
@@ -40,10 +39,7 @@ type Behaviour struct {
 	UnregisterAt  time.Duration // unregisters this long after the start, 0 never
 	RealSoftphone bool          // not simulated: a real softphone registers as this device
 	Network       routing.Network
-	Cell          string // serving cell (ECGI)
-	GPS           *GPS
-	Subnet        netip.Prefix
-	BSSID         string
+	Where         Whereabouts // what the device reports for emergency calls
 
 	set uint16 // which fields were given, for merging
 }
@@ -57,10 +53,6 @@ const (
 	setUnregisterAt
 	setRealSoftphone
 	setNetwork
-	setCell
-	setGPS
-	setSubnet
-	setBSSID
 )
 
 // DefaultBehaviour is how a device behaves when the file says nothing:
@@ -84,10 +76,7 @@ func (b Behaviour) merge(o Behaviour) Behaviour {
 	apply(setUnregisterAt, func() { b.UnregisterAt = o.UnregisterAt })
 	apply(setRealSoftphone, func() { b.RealSoftphone = o.RealSoftphone })
 	apply(setNetwork, func() { b.Network = o.Network })
-	apply(setCell, func() { b.Cell = o.Cell })
-	apply(setGPS, func() { b.GPS = o.GPS })
-	apply(setSubnet, func() { b.Subnet = o.Subnet })
-	apply(setBSSID, func() { b.BSSID = o.BSSID })
+	b.Where = b.Where.Merge(o.Where)
 	b.set |= o.set
 	if o.Pos.Line != 0 {
 		b.Pos = o.Pos
@@ -188,39 +177,7 @@ func (d *decoder) parseBehaviour(n *yaml.Node, ix *index) Behaviour {
 		b.Network = routing.Network(s)
 		mark(setNetwork, true)
 	}
-	if f.has("cell") {
-		b.Cell = f.str("cell")
-		if ix != nil && b.Cell != "" && !ix.cells[b.Cell] {
-			d.codef(f.v("cell"), routing.CodeNotFound, "unknown cell %q (not under tenant cells:)", b.Cell)
-		}
-		mark(setCell, true)
-	}
-	if f.has("gps") {
-		if gf, ok := d.fields(f.v("gps"), "gps", gpsKeys); ok && gf.require("gps", "lat", "lon") {
-			g := &GPS{}
-			g.Lat, _ = gf.float("lat")
-			g.Lon, _ = gf.float("lon")
-			g.Accuracy, _ = gf.float("accuracy")
-			if !validLatLon(g.Lat, g.Lon) {
-				d.codef(gf.node, routing.CodeInvalid, "gps: coordinates %v,%v are out of range", g.Lat, g.Lon)
-			}
-			b.GPS = g
-			mark(setGPS, true)
-		}
-	}
-	if s := f.str("subnet"); s != "" {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			d.codef(f.v("subnet"), routing.CodeInvalid, "subnet: %q is not a CIDR prefix like 10.1.0.0/16", s)
-		} else {
-			b.Subnet = p.Masked()
-			mark(setSubnet, true)
-		}
-	}
-	if f.has("bssid") {
-		b.BSSID = f.str("bssid")
-		mark(setBSSID, true)
-	}
+	b.Where = d.parseWhere(f, ix)
 	return b
 }
 

@@ -112,6 +112,7 @@ func (d *decoder) checkTenantRefs(t *Tenant) {
 		}
 		cells[c.ID] = true
 	}
+	d.checkPSAPs(t)
 	psaps := map[string]bool{}
 	for _, p := range t.PSAPs {
 		if psaps[p.ID] {

@@ -20,7 +20,7 @@ var (
 	hangupKeys     = []string{"call", "by"}
 	cancelKeys     = []string{"call"}
 	devicesKeys    = []string{"devices"}
-	networkKeys    = []string{"device", "network", "cell", "gps", "subnet", "bssid"}
+	networkKeys    = []string{"device", "network", "cell", "gps", "subnet", "bssid", "chassis", "port", "publicIP", "confirmedAddress"}
 	emergencyKeys  = []string{"from", "dial", "id"}
 )
 
@@ -97,10 +97,7 @@ type UnregisterStep struct {
 type NetworkStep struct {
 	Device  string
 	Network routing.Network // "" unchanged
-	Cell    string
-	GPS     *GPS
-	Subnet  string
-	BSSID   string
+	Where   Whereabouts     // fields given replace the device's
 }
 
 // SleepStep waits for a fixed time.

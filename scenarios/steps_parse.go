@@ -303,20 +303,8 @@ func (sp *stepParser) network(n *yaml.Node) Action {
 	}
 	f.require("network", "device")
 	ns := &NetworkStep{Device: f.str("device"), Network: routing.Network(f.strIn("network", string(routing.Wifi), string(routing.Cellular))),
-		Cell: f.str("cell"), Subnet: f.str("subnet"), BSSID: f.str("bssid")}
+		Where: sp.d.parseWhere(f, sp.ix)}
 	sp.deviceRef(f.v("device"), ns.Device, "network")
-	if ns.Cell != "" && sp.ix != nil && !sp.ix.cells[ns.Cell] {
-		sp.d.codef(f.v("cell"), routing.CodeNotFound, "cell: unknown cell %q (not under tenant cells:)", ns.Cell)
-	}
-	if f.has("gps") {
-		if gf, ok := sp.d.fields(f.v("gps"), "gps", gpsKeys); ok && gf.require("gps", "lat", "lon") {
-			g := &GPS{}
-			g.Lat, _ = gf.float("lat")
-			g.Lon, _ = gf.float("lon")
-			g.Accuracy, _ = gf.float("accuracy")
-			ns.GPS = g
-		}
-	}
 	return ns
 }
 

@@ -12,23 +12,26 @@ import (
 // (trunks, cells, PSAPs). Every entry keeps its position.
 type Tenant struct {
 	Pos
-	File           string // file the tenant was read from
-	ID             string
-	Domain         string
-	DevicePassword string
-	Trunks         []Trunk
-	Coexistence    string
-	SyncDelay      time.Duration // modelled on-premises sync delay; 0: routing's default
-	NoFallback     bool          // `fallback: false`
-	Operators      []OperatorSpec
-	Numbers        []NumberSpec // tenant-level numbers (Calling Plan, Direct Routing, Operator Connect)
-	Addresses      []AddressSpec
-	Cells          []Cell
-	PSAPs          []PSAP
-	Policies       []PolicySpec
-	Groups         []GroupSpec
-	Users          []UserSpec
-	Generate       *Generate
+	File             string // file the tenant was read from
+	ID               string
+	Domain           string
+	DevicePassword   string
+	Trunks           []Trunk
+	Coexistence      string
+	SyncDelay        time.Duration // modelled on-premises sync delay; 0: routing's default
+	NoFallback       bool          // `fallback: false`
+	Operators        []OperatorSpec
+	Numbers          []NumberSpec // tenant-level numbers (Calling Plan, Direct Routing, Operator Connect)
+	Addresses        []AddressSpec
+	Cells            []Cell
+	PSAPs            []PSAP
+	TrustedIPs       []TrustedIP
+	Locations        []LocationSpec
+	EmergencyNumbers []EmergencyNumbersSpec
+	Policies         []PolicySpec
+	Groups           []GroupSpec
+	Users            []UserSpec
+	Generate         *Generate
 }
 
 // Trunk is a source allowed to send inbound PSTN calls.

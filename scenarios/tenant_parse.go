@@ -12,7 +12,8 @@ import (
 // The keys allowed at each place of a tenant.
 var (
 	tenantKeys = []string{"id", "domain", "devicePassword", "trunks", "coexistence", "syncDelay", "fallback",
-		"operators", "numbers", "emergencyAddresses", "cells", "psaps", "policies", "groups", "users", "generate"}
+		"operators", "numbers", "emergencyAddresses", "cells", "psaps",
+		"trustedIPs", "locations", "emergencyNumbers", "policies", "groups", "users", "generate"}
 	trunkKeys      = []string{"id", "from"}
 	operatorKeys   = []string{"id", "name", "ocm", "serves", "enabled", "emergencyAddressMode", "numbers", "suspended"}
 	enabledKeys    = []string{"countries", "contact", "acceptDataTransfer"}
@@ -95,6 +96,7 @@ func (d *decoder) parseTenant(n *yaml.Node) *Tenant {
 	for _, it := range f.items("psaps") {
 		t.PSAPs = append(t.PSAPs, d.parsePSAP(it))
 	}
+	d.parseEmergency(f, t)
 	if f.has("policies") {
 		if pf, ok := d.fields(f.v("policies"), "policies", policiesKeys); ok {
 			for _, it := range pf.items("mobility") {

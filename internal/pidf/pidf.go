@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ocmsim/routing"
 )
 
 // XML namespaces used in PIDF-LO documents.
@@ -251,3 +253,14 @@ func isUpperAlpha(s string) bool {
 }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// CivicFrom converts a tenant civic address to its PIDF-LO form.
+func CivicFrom(c routing.Civic) *Civic {
+	return &Civic{Country: c.Country, A1: c.A1, A2: c.A2, A3: c.A3, RD: c.RD, HNO: c.HNO, PC: c.PC, NAM: c.NAM}
+}
+
+// Routing converts a PIDF-LO civic address to the tenant's form (the
+// fields the tenant models).
+func (c Civic) Routing() routing.Civic {
+	return routing.Civic{Country: c.Country, A1: c.A1, A2: c.A2, A3: c.A3, RD: c.RD, HNO: c.HNO, PC: c.PC, NAM: c.NAM}
+}

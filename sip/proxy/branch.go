@@ -75,6 +75,17 @@ func (c *call) send(b *branch) error {
 		r.PrependHeader(hs...)
 	}
 	setHops(r, c.hops)
+	for _, h := range b.spec.Headers {
+		RemoveHeaders(r, h.Name())
+	}
+	for _, h := range b.spec.Headers {
+		r.AppendHeader(h)
+	}
+	if b.spec.Body != nil {
+		RemoveHeaders(r, "Content-Type")
+		r.AppendHeader(sip.NewHeader("Content-Type", b.spec.ContentType))
+		r.SetBody(b.spec.Body)
+	}
 	r.SetDestination(b.spec.Destination) // Clone pinned the caller's
 	if b.spec.Transport != "" {
 		r.SetTransport(strings.ToUpper(b.spec.Transport))

@@ -132,3 +132,17 @@ func popVia(res *sip.Response) bool {
 	res.RemoveHeader("Via")
 	return res.Via() != nil
 }
+
+// RemoveHeaders removes every header named name (case-insensitive) from r.
+// sipgo's RemoveHeader matches the name as received, one header at a time.
+func RemoveHeaders(r *sip.Request, name string) {
+	var names []string
+	for _, h := range r.Headers() {
+		if strings.EqualFold(h.Name(), name) {
+			names = append(names, h.Name())
+		}
+	}
+	for _, n := range names {
+		r.RemoveHeader(n)
+	}
+}

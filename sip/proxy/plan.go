@@ -53,6 +53,13 @@ type Branch struct {
 	// Fallback is rung instead when this branch fails fast: a 408, 480 or
 	// 503 final response, a transport error or a timeout.
 	Fallback []Branch
+	// Headers replace the caller's headers of the same names on this
+	// branch's INVITE (e.g. Priority, Geolocation); they are shared, not copied.
+	Headers []sip.Header
+	// Body, when non-nil, replaces the INVITE's body, with ContentType as
+	// its Content-Type.
+	Body        []byte
+	ContentType string
 }
 
 // Locator decides what to do with an initial INVITE.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	_ "ocmsim/internal/udpsize" // emergency INVITEs with PIDF-LO exceed 1,300 bytes
 )
 
 // CompletedElsewhere is the default Reason sent on the CANCELs of losing

@@ -58,6 +58,12 @@ const (
 // tenant builds testdata/tenant.yaml.
 func tenant(tb testing.TB) *routing.Directory {
 	tb.Helper()
+	return tenantFile(tb).Directory
+}
+
+// tenantFile loads testdata/tenant.yaml.
+func tenantFile(tb testing.TB) *scenarios.File {
+	tb.Helper()
 	data, err := os.ReadFile("testdata/tenant.yaml")
 	if err != nil {
 		tb.Fatal(err)
@@ -66,7 +72,7 @@ func tenant(tb testing.TB) *routing.Directory {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return f.Directory
+	return f
 }
 
 // testServer is a Server serving on 127.0.0.1 UDP port 0.
@@ -86,8 +92,14 @@ func startServer(tb testing.TB, tweak ...func(*Config)) *testServer {
 	tb.Helper()
 	reg := prometheus.NewRegistry()
 	ts := &testServer{m: metrics.New(reg), reg: reg, calls: make(chan proxy.CallRecord, 64), served: make(chan error, 1)}
+	f := tenantFile(tb)
+	psaps, err := f.Tenant.PSAPDirectory()
+	if err != nil {
+		tb.Fatal(err)
+	}
 	cfg := Config{
-		Directory:    tenant(tb),
+		Directory:    f.Directory,
+		PSAPs:        psaps,
 		Listen:       []Listen{{"udp", "127.0.0.1:0"}},
 		Metrics:      ts.m,
 		Observer:     callObserver(ts.calls),
@@ -395,12 +407,21 @@ func (p *phone) dial(tb testing.TB, ts *testServer, fromUser, user string, creds
 // dialTo is dial with any Request-URI, sent to the server's address.
 func (p *phone) dialTo(tb testing.TB, ts *testServer, fromUser string, uri sip.Uri, creds ...string) *call {
 	tb.Helper()
+	return p.dialWith(tb, ts, fromUser, uri, nil, creds...)
+}
+
+// dialWith is dialTo with tweak applied to the INVITE before it is sent.
+func (p *phone) dialWith(tb testing.TB, ts *testServer, fromUser string, uri sip.Uri, tweak func(*sip.Request), creds ...string) *call {
+	tb.Helper()
 	dua := sipgo.DialogUA{Client: p.client, ContactHDR: sip.ContactHeader{Address: p.contact()}}
 	req := sip.NewRequest(sip.INVITE, uri)
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser, Host: "ocm.test"}}
 	from.Params.Add("tag", sip.GenerateTagN(8))
 	req.AppendHeader(from)
 	req.SetDestination(ts.addr)
+	if tweak != nil {
+		tweak(req)
+	}
 	sess, err := dua.WriteInvite(context.Background(), req)
 	if err != nil {
 		tb.Fatalf("%s: INVITE: %v", p.name, err)

@@ -93,6 +93,9 @@ func (s *Server) locate(_ context.Context, req *sip.Request) proxy.Plan {
 		return refusal(403, "Forbidden", "unknown caller")
 	}
 	s.assertIdentity(req, &dev)
+	if plan, ok := s.emergency(req, dev); ok {
+		return plan
+	}
 	if target, ok := s.dir.User(req.Recipient.User); ok && target.Number != "" {
 		call.To = target.Number // a call to a tenant user by id or UPN user part
 	}
@@ -105,8 +108,9 @@ func (s *Server) locate(_ context.Context, req *sip.Request) proxy.Plan {
 
 // requestNumber is the number part of the Request-URI.
 func requestNumber(req *sip.Request) string {
-	if strings.EqualFold(req.Recipient.Scheme, "tel") {
-		// sipgo keeps a tel: URI unparsed; routing reads "tel:+1...;params".
+	if strings.EqualFold(req.Recipient.Scheme, "tel") || strings.EqualFold(req.Recipient.Scheme, "urn") {
+		// sipgo keeps tel: and urn: URIs unparsed; routing reads
+		// "tel:+1...;params" and "urn:service:sos".
 		return req.Recipient.String()
 	}
 	if req.Recipient.User != "" {
@@ -118,9 +122,7 @@ func requestNumber(req *sip.Request) string {
 // assertIdentity replaces any P-Asserted-Identity with the calling device's
 // user's number (or its SIP identity when it has none).
 func (s *Server) assertIdentity(req *sip.Request, dev *routing.Device) {
-	for req.GetHeader("P-Asserted-Identity") != nil {
-		req.RemoveHeader("P-Asserted-Identity")
-	}
+	proxy.RemoveHeaders(req, "P-Asserted-Identity")
 	id := "sip:" + dev.Username + "@" + s.dir.Domain()
 	if u, ok := s.dir.User(dev.User); ok && u.Number != "" {
 		id = "sip:" + u.Number + "@" + s.dir.Domain() + ";user=phone"

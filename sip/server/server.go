@@ -18,10 +18,13 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"ocmsim/internal/metrics"
+	"ocmsim/internal/psap"
 	"ocmsim/routing"
 	"ocmsim/sip/digest"
 	"ocmsim/sip/proxy"
 	"ocmsim/sip/registrar"
+
+	_ "ocmsim/internal/udpsize" // emergency INVITEs with PIDF-LO exceed 1,300 bytes
 )
 
 // Trunk is the operator side: who may send inbound PSTN calls.
@@ -48,6 +51,13 @@ type Config struct {
 	// Voicemail is the SIP URI unanswered calls go to when a user's
 	// unanswered target is voicemail; empty means 480.
 	Voicemail string
+	// PSAPs are the answering points emergency calls go to; nil answers
+	// emergency calls 503.
+	PSAPs *psap.Directory
+	// PSAPProxy, when set, is the "host:port" every PSAP call is sent to
+	// (the Request-URI stays the PSAP's URI), like an ESRP. Without it a
+	// PSAP URI's host must be an IP address.
+	PSAPProxy string
 	// Algorithms are the digest algorithms offered, in order; default MD5
 	// first, then SHA-256 (SIPp 3.6.1 reads only the first challenge).
 	Algorithms []string
@@ -87,6 +97,7 @@ type Server struct {
 	stopping chan struct{} // closed when shutdown begins
 	calls    gate
 	dropped  atomic.Uint64 // datagrams the guard dropped
+	cids     atomic.Uint64 // Content-IDs of PIDF-LO bodies
 	quiet    atomic.Bool   // the guard passes nothing on: closing
 }
 

@@ -28,6 +28,10 @@ func validate(req *sip.Request) *sip.Response {
 	}
 	switch strings.ToLower(req.Recipient.Scheme) {
 	case "sip", "sips", "tel":
+	case "urn": // emergency service URNs (RFC 5031) on INVITE only
+		if req.Method != sip.INVITE || !strings.HasPrefix(strings.ToLower(req.Recipient.String()), "urn:service:") {
+			return sip.NewResponseFromRequest(req, 416, "Unsupported URI Scheme", nil)
+		}
 	default:
 		return sip.NewResponseFromRequest(req, 416, "Unsupported URI Scheme", nil)
 	}
