@@ -29,6 +29,9 @@ type CallRequest struct {
 	Media bool
 	// Headers are added to the INVITE.
 	Headers []sip.Header
+	// Where, with Device, is what the device reports about its location
+	// (P-Access-Network-Info, a PIDF-LO by value): set it on emergency calls.
+	Where *Where
 }
 
 // Call is a call placed with Dial: the UAC side. Every 2xx (a fork race
@@ -119,6 +122,19 @@ func (f *Fleet) Dial(ctx context.Context, r CallRequest) (*Call, error) {
 		c.media = m
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		req.SetBody(m.sdp())
+	}
+	if dev != nil {
+		pani, doc, err := r.Where.report(dev.spec.Kind, "sip:"+dev.spec.Username+"@"+f.domain)
+		if err != nil {
+			c.closeMedia()
+			return nil, err
+		}
+		if pani != nil {
+			req.AppendHeader(pani)
+		}
+		if doc != nil {
+			attachLocation(req, doc, "loc-"+c.ID)
+		}
 	}
 	req.SetDestination(f.proxy.HostPort())
 	c.req = req

@@ -120,7 +120,12 @@ func (d *device) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		d.mu.Unlock()
 	}()
-	d.f.record(Event{Type: InviteReceived, Device: d.spec.ID, CallID: l.id, ToTag: l.tag, Request: req})
+	ev := Event{Type: InviteReceived, Device: d.spec.ID, CallID: l.id, ToTag: l.tag, Request: req}
+	if d.spec.Kind == PSAP {
+		l.emergency = ParseEmergency(req)
+		ev.Emergency = l.emergency
+	}
+	d.f.record(ev)
 	if !tx.OnCancel(l.onCancel) {
 		l.recordCancel(nil)
 		return

@@ -101,6 +101,8 @@ type Event struct {
 	Request *sip.Request
 	// Media is set on MediaEnded.
 	Media *MediaStats
+	// Emergency is what a PSAP read from the INVITE of its InviteReceived.
+	Emergency *Emergency
 }
 
 // String formats the event for logs and reports.

@@ -25,6 +25,8 @@ type leg struct {
 	ended     chan struct{} // BYE sent or received
 	endOnce   sync.Once
 
+	emergency *Emergency // what a PSAP read from the INVITE; nil otherwise
+
 	mu    sync.Mutex
 	final int           // status of our final response, 0 before
 	ok    *sip.Response // our 2xx
@@ -150,6 +152,9 @@ func (l *leg) response(req *sip.Request, code int, reason string, body []byte) *
 	res.To().Params.Add("tag", l.tag) // replaces the random one sipgo added
 	if code >= 200 && code < 300 {
 		res.AppendHeader(&sip.ContactHeader{Address: l.d.contact})
+		if e := l.emergency; e != nil && e.Test() {
+			res.AppendHeader(sip.NewHeader(EchoHeader, e.Echo()))
+		}
 		if body != nil {
 			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		}
@@ -164,7 +169,7 @@ func (l *leg) answer() {
 		media *mediaSession
 		body  []byte
 	)
-	if offer, ok := parseSDP(l.req.Body()); ok {
+	if offer, ok := parseSDP(offeredSDP(l.req)); ok {
 		m, err := openMedia(offer)
 		if err != nil {
 			l.d.f.log.Warn("devices: no media", "device", l.d.spec.ID, "call_id", l.id, "error", err)

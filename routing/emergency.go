@@ -292,3 +292,14 @@ func (d *Directory) TrustedIPs() []netip.Prefix {
 	defer d.mu.RUnlock()
 	return slices.Clone(d.emergency.trusted)
 }
+
+// Address returns a copy of emergency address id.
+func (d *Directory) Address(id string) (EmergencyAddress, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	a, ok := d.addresses[id]
+	if !ok {
+		return EmergencyAddress{}, false
+	}
+	return *a, true
+}

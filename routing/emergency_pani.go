@@ -417,3 +417,24 @@ func paniUnquote(s string) (string, string, bool) {
 	}
 	return "", "", false
 }
+
+// Parameters of P-Access-Network-Info that ocmsim's simulated Teams clients
+// add to report what a Teams client tells the Teams service about its
+// network (RFC 7315 has no field for them): the client's address on its
+// local subnet, its public address as the service sees it, and the LLDP
+// switch chassis and port.
+const (
+	PANILocalIP  = "ocm-local-ip"
+	PANIPublicIP = "ocm-public-ip"
+	PANIChassis  = "ocm-chassis"
+	PANIPort     = "ocm-port"
+)
+
+// EmergencyHeader is the diagnostic header ocmsim's proxy adds to the
+// INVITE it forwards to a PSAP: what the dialled string requested and how
+// the location and the PSAP were chosen, e.g.
+//
+//	X-Ocmsim-Emergency: service=urn:service:sos;dial=911;source=Cell;path=operator;psap=psap-king;match=point;location=known
+//
+// A real PSAP ignores it; the simulated one records it.
+const EmergencyHeader = "X-Ocmsim-Emergency"

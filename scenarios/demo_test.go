@@ -62,7 +62,12 @@ func TestLoadDemo(t *testing.T) {
 	if n, _ := dir.Number("+12065550100"); n.Activation != routing.AssignmentPending || n.EmergencyAddress != "seattle-office" || !n.OCM() {
 		t.Errorf("tailspin number = %+v", n)
 	}
-	if len(f.Tenant.Cells) != 3 || len(f.Tenant.PSAPs) != 3 || len(f.Tenant.Trunks) != 1 {
-		t.Errorf("cells/psaps/trunks = %d/%d/%d", len(f.Tenant.Cells), len(f.Tenant.PSAPs), len(f.Tenant.Trunks))
+	if len(f.Tenant.Cells) != 3 || len(f.Tenant.PSAPs) != 4 || len(f.Tenant.Trunks) != 1 ||
+		len(f.Tenant.TrustedIPs) != 1 || len(f.Tenant.Locations) != 3 {
+		t.Errorf("cells/psaps/trunks/trustedIPs/locations = %d/%d/%d/%d/%d", len(f.Tenant.Cells), len(f.Tenant.PSAPs),
+			len(f.Tenant.Trunks), len(f.Tenant.TrustedIPs), len(f.Tenant.Locations))
+	}
+	if _, ok := dir.Cell("310260000a1b2c3d"); !ok {
+		t.Error("the demo's cells are not in the directory")
 	}
 }

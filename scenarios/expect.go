@@ -96,7 +96,9 @@ func (sp *stepParser) expect(n *yaml.Node) *Expect {
 	}
 	e.Within, _ = f.duration("within")
 	e.AnsweredBy = f.str("answeredBy")
-	sp.deviceRef(f.v("answeredBy"), e.AnsweredBy, "answeredBy")
+	if e.AnsweredBy != "voicemail" && (sp.ix == nil || !sp.ix.psaps[e.AnsweredBy]) { // services answer too
+		sp.deviceRef(f.v("answeredBy"), e.AnsweredBy, "answeredBy")
+	}
 	if f.has("cancelled") {
 		e.Cancelled = sp.cancelled(f.v("cancelled"))
 	}

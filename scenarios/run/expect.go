@@ -37,7 +37,7 @@ func (r *runner) expect(ctx context.Context, st *scenarios.Step, cs *callState) 
 		cs.media = append(cs.media, mediaCheck{st: st, m: e.Media})
 	}
 	if e.PSAP != "" || e.Location != nil || e.Callback != "" || e.Path != "" {
-		r.check(st, "emergency", false, "an emergency call to check", "emergency calls are "+errUnsupported.Error())
+		r.checkEmergency(ctx, st, cs)
 	}
 }
 
@@ -237,15 +237,15 @@ func (r *runner) answerer(cs *callState) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.opts.Timeout)
 	defer cancel()
-	found := make(chan string, 2)
+	found := make(chan string, 3)
 	wait := func(w func(context.Context, devices.Match) (devices.Event, error)) {
 		if e, err := w(ctx, answered); err == nil {
 			found <- e.Device
 		}
 	}
 	go wait(cs.c.Wait)
-	if r.env.voicemail != nil {
-		go wait(r.env.voicemail.Wait)
+	for _, f := range r.env.services() {
+		go wait(f.Wait)
 	}
 	select {
 	case d := <-found:
@@ -258,10 +258,10 @@ func (r *runner) answerer(cs *callState) string {
 // events is the call's timeline: the caller, the devices, the voicemail.
 func (r *runner) events(cs *callState) []devices.Event {
 	evs := cs.c.Events(nil)
-	if r.env.voicemail != nil {
-		evs = append(evs, r.env.voicemail.Events(func(e devices.Event) bool { return e.CallID == cs.c.ID })...)
-		slices.SortStableFunc(evs, func(a, b devices.Event) int { return a.At.Compare(b.At) })
+	for _, f := range r.env.services() {
+		evs = append(evs, f.Events(func(e devices.Event) bool { return e.CallID == cs.c.ID })...)
 	}
+	slices.SortStableFunc(evs, func(a, b devices.Event) int { return a.At.Compare(b.At) })
 	return evs
 }
 

@@ -53,10 +53,7 @@ func (r *runner) checkMedia(ctx context.Context, cs *callState, mc mediaCheck) {
 		r.check(mc.st, "media", false, "media on an answered call", "the call was not answered ("+r.finalText(cs)+")")
 		return
 	}
-	fleet := r.env.fleet
-	if by == voicemailUser && r.env.voicemail != nil {
-		fleet = r.env.voicemail
-	}
+	fleet := r.env.fleetOf(by)
 	wctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	calleeEv, err := fleet.Wait(wctx, func(e devices.Event) bool {
@@ -96,6 +93,7 @@ func (r *runner) callReport(cs *callState) *CallReport {
 	for _, id := range ids {
 		rep.Devices = append(rep.Devices, r.deviceRow(cs, id, evs, rep.AnsweredBy))
 	}
+	rep.Emergency = r.emergencyReport(cs)
 	rep.Timeline = append(rep.Timeline, TimelineRow{From: "caller", To: "proxy", Message: "INVITE " + rep.To})
 	for _, e := range evs {
 		from, to, msg := ladderRow(e)
@@ -110,6 +108,8 @@ func (r *runner) deviceRow(cs *callState, id string, evs []devices.Event, answer
 		row.Kind = string(dev.Kind)
 	} else if id == voicemailUser {
 		row.Kind = "voicemail"
+	} else if r.env.psaps != nil && slices.Contains(r.env.psaps.IDs(), id) {
+		row.Kind = "psap"
 	}
 	for _, e := range evs {
 		if e.Device != id {
@@ -138,7 +138,7 @@ func (r *runner) deviceRow(cs *callState, id string, evs []devices.Event, answer
 			row.Outcome = "missed call"
 		}
 	}
-	if !row.Rang && !r.env.simulated[id] && id != voicemailUser {
+	if !row.Rang && !r.env.simulated[id] && id != voicemailUser && row.Kind != "psap" {
 		row.Reason = strings.TrimPrefix(row.Reason+"; not simulated", "; ")
 	}
 	return row

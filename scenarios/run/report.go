@@ -44,6 +44,20 @@ type CallReport struct {
 	AnsweredBy string        `json:"answeredBy,omitempty"`
 	Devices    []DeviceRow   `json:"devices"`
 	Timeline   []TimelineRow `json:"timeline"`
+	// Emergency is what the PSAP received, for an emergency call.
+	Emergency *EmergencyReport `json:"emergency,omitempty"`
+}
+
+// EmergencyReport is what the simulated PSAP read from an emergency call.
+type EmergencyReport struct {
+	PSAP     string `json:"psap"`
+	Match    string `json:"match"`   // point, civic-county, ..., fallback
+	Service  string `json:"service"` // urn:service:sos, ...
+	Source   string `json:"source"`  // Dynamic, UserConfirmed, Static, Cell, GPS, None
+	Path     string `json:"path"`    // teams or operator
+	Callback string `json:"callback"`
+	Location string `json:"location"`
+	Echo     string `json:"echo,omitempty"` // what a test call's echo service read back
 }
 
 // DeviceRow is one line of a call's ring matrix.

@@ -68,6 +68,14 @@ func writeCall(b *strings.Builder, file string, c *CallReport, o TextOptions, pa
 		head += "  no final response"
 	}
 	fmt.Fprintf(b, "%s  %s\n", head, paint(ansiDim, fmt.Sprintf("(%s:%d)", file, c.Line)))
+	if e := c.Emergency; e != nil {
+		fmt.Fprintf(b, "    emergency %s → %s (%s match), %s path, location from %s, callback %s\n",
+			e.Service, e.PSAP, e.Match, e.Path, e.Source, orNone(e.Callback))
+		fmt.Fprintf(b, "    PIDF-LO: %s\n", e.Location)
+		if e.Echo != "" {
+			fmt.Fprintf(b, "    echo: %s\n", e.Echo)
+		}
+	}
 	if len(c.Devices) > 0 {
 		tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "    DEVICE\tKIND\tRANG\tOUTCOME\tREASON")

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"ocmsim/devices"
+	"ocmsim/internal/psap"
 	"ocmsim/routing"
 	"ocmsim/scenarios"
 	"ocmsim/sip/server"
@@ -87,7 +88,21 @@ type env struct {
 	served    chan error
 	fleet     *devices.Fleet
 	voicemail *devices.Fleet // nil when no user sends unanswered calls to voicemail
+	psaps     *devices.Fleet // the tenant's PSAPs; nil without psaps: or with an external proxy
+	psapDir   *psap.Directory
 	simulated map[string]bool
+	where     map[string]scenarios.Whereabouts // what each device reports on emergency calls
+}
+
+// services are the fleets of the call targets outside the tenant's users.
+func (e *env) services() []*devices.Fleet {
+	var out []*devices.Fleet
+	for _, f := range []*devices.Fleet{e.voicemail, e.psaps} {
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Run runs the scenario f end to end over real SIP on loopback and
@@ -138,7 +153,7 @@ func Run(ctx context.Context, f *scenarios.File, opts Options) (*Report, error) 
 // startEnv starts the proxy (unless external), the voicemail service and
 // the fleet, and registers the devices.
 func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, clock *runClock, opts Options) (e *env, err error) {
-	e = &env{dir: dir, clock: clock, simulated: map[string]bool{}}
+	e = &env{dir: dir, clock: clock, simulated: map[string]bool{}, where: map[string]scenarios.Whereabouts{}}
 	defer func() {
 		if err != nil {
 			e.close()
@@ -156,6 +171,11 @@ func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, cl
 			return e, fmt.Errorf("voicemail: %w", err)
 		}
 		vmURI = "sip:" + voicemailUser + "@" + e.voicemail.Addr()
+	}
+	if len(f.Tenant.PSAPs) > 0 && opts.Proxy == "" {
+		if err = e.startPSAPs(f.Tenant, opts.Logger); err != nil {
+			return e, err
+		}
 	}
 	proxyAddr := opts.Proxy
 	if proxyAddr == "" {
@@ -185,6 +205,10 @@ func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, cl
 				return e, err
 			}
 			e.simulated[id] = true
+			e.where[id] = b.Where
+			if e.where[id].Cell == "" && dev.Cell != "" {
+				e.where[id] = e.where[id].Merge(scenarios.Whereabouts{Cell: dev.Cell})
+			}
 		}
 	}
 	rctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -246,7 +270,8 @@ func (e *env) startServer(f *scenarios.File, voicemail, listen string, log *slog
 		trunks = nil // the server's default: loopback
 	}
 	srv, err := server.New(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: listen}},
-		Trunks: trunks, Voicemail: voicemail, Now: e.clock.now, Logger: log, DrainTimeout: time.Second})
+		Trunks: trunks, Voicemail: voicemail, Now: e.clock.now, Logger: log, DrainTimeout: time.Second,
+		PSAPs: e.psapDir, PSAPProxy: e.psapAddr()})
 	if err != nil {
 		return "", fmt.Errorf("starting the proxy: %w", err)
 	}
@@ -266,8 +291,8 @@ func (e *env) close() {
 		e.stopSrv()
 		<-e.served
 	}
-	if e.voicemail != nil {
-		e.voicemail.Close()
+	for _, f := range e.services() {
+		f.Close()
 	}
 }
 

@@ -236,3 +236,36 @@ func TestNoSocketsLeft(t *testing.T) {
 		t.Errorf("%d file descriptors open after two runs, %d before", after, before)
 	}
 }
+
+// TestFailingEmergency checks that every emergency expectation can fail
+// and says what the PSAP received.
+func TestFailingEmergency(t *testing.T) {
+	f, err := scenarios.Load("testdata/emergency-failing.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, rep, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"emergency-failing.yaml:5 step 1 (emergency", "): psap", "got:      psap-king (point match)",
+		"): path", "got:      operator",
+		"): callback", "expected: +14255550101 in P-Asserted-Identity", "got:      +14255550100",
+		"): location", "expected: method GPS, within 1000 m of 47.70000,-122.20000",
+		"got:      method Cell, Circle 47.61000,-122.20000 r=800 m (source Cell) — 10008 m away",
+		"emergency-failing.yaml:11 step 2 (emergency", "expected: method Manual, A3 Seattle",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q\n%s", want, out)
+		}
+	}
+	if n := len(rep.Failures()); n != 5 {
+		t.Errorf("%d failures, want 5\n%s", n, out)
+	}
+}

@@ -106,7 +106,8 @@ func (r *runner) do(ctx context.Context, st *scenarios.Step) error {
 	case *scenarios.UnregisterStep:
 		return r.eachDevice(a.Devices, func(id string) error { return r.env.fleet.Unregister(ctx, id) })
 	case *scenarios.NetworkStep:
-		// cell, gps, subnet and bssid only matter to emergency location.
+		// cell, gps, subnet, bssid, ... only matter to emergency location.
+		r.env.where[a.Device] = r.env.where[a.Device].Merge(a.Where)
 		if a.Network == "" {
 			return nil
 		}
@@ -132,7 +133,7 @@ func (r *runner) do(ctx context.Context, st *scenarios.Step) error {
 			return context.Cause(ctx)
 		}
 	case *scenarios.EmergencyStep:
-		return fmt.Errorf("emergency calls: %w", errUnsupported)
+		return r.emergency(ctx, st, a)
 	}
 	return fmt.Errorf("step %q: %w", st.Action.Kind(), errUnsupported)
 }
@@ -209,10 +210,8 @@ func (r *runner) hangup(ctx context.Context, a *scenarios.HangupStep) error {
 	switch {
 	case by == "" || by == "caller":
 		err = cs.c.Hangup(ctx)
-	case by == voicemailUser && r.env.voicemail != nil:
-		err = r.env.voicemail.Hangup(ctx, by, cs.c.ID)
 	default:
-		err = r.env.fleet.Hangup(ctx, by, cs.c.ID)
+		err = r.env.fleetOf(by).Hangup(ctx, by, cs.c.ID)
 	}
 	return err
 }

@@ -14,27 +14,6 @@ import (
 	"ocmsim/sip/proxy"
 )
 
-// EmergencyHeader is the diagnostic header ocmsim adds to the INVITE it
-// forwards to a PSAP: what the dialled string requested and how the
-// location and the PSAP were chosen, e.g.
-//
-//	X-Ocmsim-Emergency: service=urn:service:sos;dial=911;source=Cell;path=operator;psap=psap-king;match=point;location=known
-//
-// A real PSAP ignores it; the simulated one records it.
-const EmergencyHeader = "X-Ocmsim-Emergency"
-
-// Parameters of P-Access-Network-Info that ocmsim's simulated Teams clients
-// add to report what a Teams client tells the Teams service about its
-// network (RFC 7315 has no field for them): the client's address on its
-// local subnet, its public address as the service sees it, and the LLDP
-// switch chassis and port.
-const (
-	PANILocalIP  = "ocm-local-ip"
-	PANIPublicIP = "ocm-public-ip"
-	PANIChassis  = "ocm-chassis"
-	PANIPort     = "ocm-port"
-)
-
 // emergency plans an emergency call placed by dev, reporting false when the
 // Request-URI is not an emergency number or service of the caller's country.
 // Licences, policies and suspensions are not checked (PRODUCT.md §3).
@@ -76,7 +55,7 @@ func (s *Server) emergency(req *sip.Request, dev routing.Device) (proxy.Plan, bo
 		dec.Service, dec.Dial, loc.Source, loc.Path, p.ID, match, known)
 	br := proxy.Branch{Device: p.ID, Kind: "psap", URI: uri, Destination: dest, Headers: []sip.Header{
 		sip.NewHeader("Priority", "emergency"),
-		sip.NewHeader(EmergencyHeader, diag),
+		sip.NewHeader(routing.EmergencyHeader, diag),
 	}}
 	if doc, err := s.locationDocument(dec); err == nil {
 		cid := "loc-" + strconv.FormatUint(s.cids.Add(1), 10) + "@" + s.dir.Domain()
@@ -123,20 +102,20 @@ func reportedNetwork(req *sip.Request, call *routing.EmergencyCall) {
 		if ai.BSSID != "" {
 			call.Network.BSSID = ai.BSSID
 		}
-		if v, ok := ai.Param(PANILocalIP); ok {
+		if v, ok := ai.Param(routing.PANILocalIP); ok {
 			if a, err := netip.ParseAddr(strings.Trim(v, `"`)); err == nil {
 				call.Network.LocalIP = a
 			}
 		}
-		if v, ok := ai.Param(PANIPublicIP); ok {
+		if v, ok := ai.Param(routing.PANIPublicIP); ok {
 			if a, err := netip.ParseAddr(strings.Trim(v, `"`)); err == nil {
 				call.PublicIP = a
 			}
 		}
-		if v, ok := ai.Param(PANIChassis); ok {
+		if v, ok := ai.Param(routing.PANIChassis); ok {
 			call.Network.Chassis = strings.Trim(v, `"`)
 		}
-		if v, ok := ai.Param(PANIPort); ok {
+		if v, ok := ai.Param(routing.PANIPort); ok {
 			call.Network.Port = strings.Trim(v, `"`)
 		}
 	}

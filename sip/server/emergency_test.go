@@ -7,6 +7,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"ocmsim/internal/pidf"
+	"ocmsim/routing"
 )
 
 const testSDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
@@ -84,10 +85,10 @@ func TestEmergencyCalls(t *testing.T) {
 			if got := header(req, "P-Asserted-Identity"); !strings.Contains(got, tc.callback) || len(req.GetHeaders("P-Asserted-Identity")) != 1 {
 				t.Errorf("P-Asserted-Identity = %q (%d), want one with %s", got, len(req.GetHeaders("P-Asserted-Identity")), tc.callback)
 			}
-			diag := header(req, EmergencyHeader)
+			diag := header(req, routing.EmergencyHeader)
 			for _, want := range []string{"source=" + tc.source, "path=" + tc.path, "psap=" + tc.psap} {
 				if !strings.Contains(diag, want) {
-					t.Errorf("%s = %q, want %s", EmergencyHeader, diag, want)
+					t.Errorf("%s = %q, want %s", routing.EmergencyHeader, diag, want)
 				}
 			}
 			checkLocation(t, req, tc.method, tc.shape, tc.civic)
@@ -109,8 +110,8 @@ func checkLocation(t *testing.T, req *sip.Request, method string, shape pidf.Sha
 	t.Helper()
 	geo := header(req, "Geolocation")
 	if method == "" {
-		if geo != "" || !strings.Contains(header(req, EmergencyHeader), "location=unknown") {
-			t.Errorf("unknown location: Geolocation %q, %s %q", geo, EmergencyHeader, header(req, EmergencyHeader))
+		if geo != "" || !strings.Contains(header(req, routing.EmergencyHeader), "location=unknown") {
+			t.Errorf("unknown location: Geolocation %q, %s %q", geo, routing.EmergencyHeader, header(req, routing.EmergencyHeader))
 		}
 		return
 	}
