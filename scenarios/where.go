@@ -111,3 +111,22 @@ func (d *decoder) parseWhere(f *fields, ix *index) Whereabouts {
 	}
 	return w
 }
+
+// EmergencyCall is what the proxy learns from device's emergency call to
+// dial when the device reports w: the public address defaults to 127.0.0.1
+// (where simulated devices send from); the confirmed address is looked up
+// in dir.
+func (w Whereabouts) EmergencyCall(device, dial string, dir *routing.Directory) routing.EmergencyCall {
+	c := routing.EmergencyCall{Device: device, Dialled: dial, PublicIP: w.PublicIP, CellKey: w.Cell,
+		Network: routing.NetworkIDs{LocalIP: w.LocalIP(), BSSID: w.BSSID, Chassis: w.Chassis, Port: w.Port}}
+	if !c.PublicIP.IsValid() {
+		c.PublicIP = netip.MustParseAddr("127.0.0.1")
+	}
+	if g := w.GPS; g != nil {
+		c.GPS = &routing.GPSFix{GeoPoint: routing.GeoPoint{Lat: g.Lat, Lon: g.Lon}, Uncertainty: g.Accuracy}
+	}
+	if a, ok := dir.Address(w.ConfirmedAddress); ok && w.ConfirmedAddress != "" {
+		c.UserConfirmed = &a
+	}
+	return c
+}

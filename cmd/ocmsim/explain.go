@@ -13,15 +13,25 @@ import (
 )
 
 func runExplain(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("explain", "NUMBER [-c FILE] [--registered dev1,dev2] [--network dev=cellular,...] [--fmc] [--json]", stderr)
+	fs := newFlagSet("explain", "NUMBER [-c FILE] [--registered dev1,dev2] [--network dev=cellular,...] [--fmc] [--json]\n"+
+		"       ocmsim explain --emergency 911 --device ID [-c FILE] [--cell ID] [--gps LAT,LON,METRES] [--subnet IP/LEN] [--bssid MAC] [--public-ip IP] [--confirmed ADDRESS] [--json]", stderr)
 	file := fs.String("c", "", "scenario or tenant file (default: the bundled demo tenant)")
 	registered := fs.String("registered", "", "comma-separated devices that are registered (default: all)")
 	network := fs.String("network", "", "comma-separated device=wifi|cellular")
 	fmc := fs.Bool("fmc", false, "the call carries X-MS-FMC (already passed Teams)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var em emergencyFlags
+	em.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitBadArgs
+	}
+	if em.dial != "" {
+		if len(pos) != 0 {
+			fs.Usage()
+			return exitBadArgs
+		}
+		return explainEmergency(em, *file, *asJSON, stdout, stderr)
 	}
 	if len(pos) != 1 {
 		fs.Usage()

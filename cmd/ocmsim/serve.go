@@ -30,6 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	httpAddr := fs.String("http", "127.0.0.1:9090", "HTTP address for /metrics, /healthz and /api (empty: off)")
 	outbound := fs.String("trunk", "", "host:port where devices' calls to numbers outside the tenant go")
 	voicemail := fs.String("voicemail", "", "SIP URI of the voicemail service for unanswered calls")
+	psapProxy := fs.String("psap-proxy", "", "host:port every emergency call is sent to, Request-URI = the PSAP's URI (default: the URI's host, which must be an IP)")
 	algorithms := fs.String("digest", "MD5,SHA-256", "digest algorithms offered, in order")
 	pprofOn := fs.Bool("pprof", false, "serve /debug/pprof/ on the HTTP address")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -61,6 +62,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return exitBadArgs
 	}
+	psaps, err := f.Tenant.PSAPDirectory()
+	if err != nil {
+		fmt.Fprintln(stderr, "ocmsim serve:", err)
+		return exitBadArgs
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv, err := server.New(server.Config{
@@ -69,6 +75,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Trunks:        trunks(f),
 		OutboundTrunk: *outbound,
 		Voicemail:     *voicemail,
+		PSAPs:         psaps,
+		PSAPProxy:     *psapProxy,
 		Algorithms:    splitList(*algorithms),
 		Metrics:       metrics.New(reg),
 		Logger:        logger,

@@ -367,3 +367,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplitMultipart feeds arbitrary bodies (an emergency INVITE's, as a
+// device sends it) to SplitMultipart: errors, never panics; a PIDF part
+// found is returned with its Content-ID.
+func FuzzSplitMultipart(f *testing.F) {
+	doc, _ := Build(civicLoc())
+	ct, body := Multipart([]byte("v=0\r\n"), doc, "loc@x")
+	f.Add(ct, body)
+	f.Add("multipart/mixed; boundary=x", []byte("--x\r\nContent-Type: application/pidf+xml\r\n\r\n<a/>\r\n--x--"))
+	f.Add("multipart/mixed", []byte("garbage"))
+	f.Fuzz(func(t *testing.T, ct string, body []byte) {
+		_, pidf, _, err := SplitMultipart(ct, body)
+		if err == nil && pidf == nil {
+			t.Fatal("no PIDF part and no error")
+		}
+	})
+}

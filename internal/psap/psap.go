@@ -13,6 +13,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
+
+	"ocmsim/routing"
 )
 
 // PSAP is one answering point as configured in a scenario's `psaps:` list.
@@ -314,4 +316,20 @@ func norm(c CivicMatch) CivicMatch {
 		A1:      strings.ToUpper(strings.TrimSpace(c.A1)),
 		A2:      strings.ToUpper(strings.TrimSpace(c.A2)),
 	}
+}
+
+// QueryFor is the query for a resolved emergency call: its country and dial
+// string, and the location's point and civic area unless it is unknown
+// (then only the country's fallback PSAP can match).
+func QueryFor(dec routing.EmergencyDecision) Query {
+	q := Query{Country: dec.Country, Number: dec.Dial}
+	if l := dec.Location; !l.Unknown() {
+		if l.Point != nil {
+			q.Point = &Point{Lat: l.Point.Lat, Lon: l.Point.Lon}
+		}
+		if l.Civic != nil {
+			q.Civic = &CivicMatch{Country: l.Civic.Country, A1: l.Civic.A1, A2: l.Civic.A2}
+		}
+	}
+	return q
 }

@@ -153,16 +153,7 @@ func (s *Server) selectPSAP(dec routing.EmergencyDecision) (psap.PSAP, psap.Matc
 	if s.cfg.PSAPs == nil {
 		return psap.PSAP{}, "", false
 	}
-	q := psap.Query{Country: dec.Country, Number: dec.Dial}
-	if l := dec.Location; !l.Unknown() {
-		if l.Point != nil {
-			q.Point = &psap.Point{Lat: l.Point.Lat, Lon: l.Point.Lon}
-		}
-		if l.Civic != nil {
-			q.Civic = &psap.CivicMatch{Country: l.Civic.Country, A1: l.Civic.A1, A2: l.Civic.A2}
-		}
-	}
-	return s.cfg.PSAPs.Select(q)
+	return s.cfg.PSAPs.Select(psap.QueryFor(dec))
 }
 
 // psapTarget is the Request-URI and the destination of a PSAP's branch:

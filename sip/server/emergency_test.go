@@ -100,6 +100,9 @@ func TestEmergencyCalls(t *testing.T) {
 			if rec.Labels["psap"] != tc.psap || rec.Labels["source"] != tc.source {
 				t.Errorf("call record labels %v", rec.Labels)
 			}
+			if n := value(t, ts.m.Emergency.WithLabelValues(tc.source, tc.psap)); n != 1 {
+				t.Errorf("ocmsim_emergency_calls_total{source=%q,psap=%q} = %v, want 1", tc.source, tc.psap, n)
+			}
 		})
 	}
 }
