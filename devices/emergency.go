@@ -18,13 +18,13 @@ import (
 // address, switch, public address as the service sees it) and, by value,
 // the address its user confirmed.
 type Where struct {
-	Cell      string     // utran-cell-id-3gpp value: MCC+MNC+TAC+ECI
-	GPS       *GPSFix    // device-measured position
-	LocalIP   netip.Addr // address on the local subnet
-	BSSID     string     // Wi-Fi access point
-	Chassis   string     // LLDP switch chassis id
-	Port      string     // LLDP switch port
-	PublicIP  netip.Addr // as the Teams service sees it; unset: the packets' source
+	Cell     string     // utran-cell-id-3gpp value: MCC+MNC+TAC+ECI
+	GPS      *GPSFix    // device-measured position
+	LocalIP  netip.Addr // address on the local subnet
+	BSSID    string     // Wi-Fi access point
+	Chassis  string     // LLDP switch chassis id
+	Port     string     // LLDP switch port
+	PublicIP netip.Addr // as the Teams service sees it; unset: the packets' source
 	// Confirmed is the address the user confirmed (civic, with its
 	// coordinates when known); its Entity and Method are set on sending.
 	Confirmed *pidf.Location
