@@ -39,8 +39,7 @@ func (s *Server) Registrations() []Registration {
 
 // Explain routes a number against the live registrations, without a call.
 func (s *Server) Explain(number string) explain.View {
-	now := s.now()
-	dec := s.dir.Route(routing.Call{To: number}, routing.ReachFunc(func(id string) routing.Reach { return s.reach(id, now) }))
+	dec := s.dir.Route(routing.Call{To: number}, s.lookup())
 	return explain.NewView(number, &dec)
 }
 

@@ -73,7 +73,7 @@ func TestEmergencyCalls(t *testing.T) {
 					tc.tweak(r)
 				}
 			}
-			c := caller.dialWith(t, ts, tc.device, uri, tweak, tc.device, devicePassword(tc.device))
+			c := caller.dialWith(t, ts, tc.device, uri, tweak, tc.device, passwordOf(tc.device))
 			in := psap.ringing(t)
 			req := in.req
 			if req.Recipient.User != tc.psap {
@@ -138,14 +138,6 @@ func checkLocation(t *testing.T, req *sip.Request, method string, shape pidf.Sha
 	if loc.Method != method || (loc.Geo == nil) != (shape == "") || loc.Geo != nil && loc.Geo.Shape != shape || (loc.Civic != nil) != civic {
 		t.Errorf("PIDF-LO method %q geo %+v civic %+v, want %s %s civic=%v", loc.Method, loc.Geo, loc.Civic, method, shape, civic)
 	}
-}
-
-// devicePassword is a test device's digest password.
-func devicePassword(id string) string {
-	if id == "ann-desk" {
-		return "desk-secret"
-	}
-	return password
 }
 
 // TestEmergencyWithoutPSAPs answers 503 naming the country when no PSAP

@@ -376,14 +376,18 @@ func (p *phone) register(tb testing.TB, ts *testServer, user, pass string, conta
 // passwords are the devices' own passwords in testdata/tenant.yaml.
 var passwords = map[string]string{"ann-desk": "desk-secret"}
 
+// passwordOf is a test device's digest password.
+func passwordOf(device string) string {
+	if p, ok := passwords[device]; ok {
+		return p
+	}
+	return password
+}
+
 // mustRegister registers the phone as the device it is named after.
 func (p *phone) mustRegister(tb testing.TB, ts *testServer) {
 	tb.Helper()
-	pass, ok := passwords[p.name]
-	if !ok {
-		pass = password
-	}
-	if _, res := p.register(tb, ts, p.name, pass); res.StatusCode != 200 {
+	if _, res := p.register(tb, ts, p.name, passwordOf(p.name)); res.StatusCode != 200 {
 		tb.Fatalf("%s: REGISTER: %d %s", p.name, res.StatusCode, res.Reason)
 	}
 }

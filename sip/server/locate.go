@@ -12,6 +12,7 @@ import (
 	"ocmsim/routing"
 	"ocmsim/sip/digest"
 	"ocmsim/sip/proxy"
+	"ocmsim/sip/registrar"
 )
 
 // trunkAddress reports whether req's source address belongs to a trunk. A
@@ -142,9 +143,8 @@ func (s *Server) toTrunk(req *sip.Request) proxy.Plan {
 
 // route turns a routing decision into the proxy's plan.
 func (s *Server) route(call routing.Call) proxy.Plan {
-	now := s.now()
-	reach := routing.ReachFunc(func(id string) routing.Reach { return s.reach(id, now) })
-	dec := s.dir.Route(call, reach)
+	lk := s.lookup()
+	dec := s.dir.Route(call, lk)
 	if dec.Refused() {
 		r := refusal(dec.Status, dec.Reason, string(dec.Code))
 		if dec.Number != "" {
@@ -157,22 +157,47 @@ func (s *Server) route(call routing.Call) proxy.Plan {
 		"fallback": strconv.FormatBool(dec.Fallback), "user": dec.User,
 	}}
 	for _, t := range dec.Targets {
-		for _, b := range s.branches(t.Device, now) {
-			b.Fallback = s.branches(t.Fallback, now)
+		for _, b := range lk.branches(t.Device) {
+			b.Fallback = lk.branches(t.Fallback)
 			plan.Branches = append(plan.Branches, b)
 		}
 	}
 	plan.UnansweredDelay = dec.Unanswered.UnansweredDelay
-	plan.Unanswered = s.unanswered(dec.Unanswered, now)
+	plan.Unanswered = s.unanswered(dec.Unanswered, lk)
 	if len(plan.Branches) == 0 && len(plan.Unanswered) == 0 {
 		return refusal(480, "No device of the user can ring", "")
 	}
 	return plan
 }
 
-// reach is a device's live state from its bindings.
-func (s *Server) reach(device string, now time.Time) routing.Reach {
-	bs := s.registrar.Store().Contacts(device, now)
+// lookup reads each device's live contacts at most once for one routing
+// decision and the branches built from it; it is the decision's
+// routing.Reachability.
+type lookup struct {
+	s    *Server
+	now  time.Time
+	ids  []string
+	bind [][]registrar.Binding
+}
+
+func (s *Server) lookup() *lookup { return &lookup{s: s, now: s.now()} }
+
+// contacts are a device's live bindings (a handful of devices per call:
+// a linear search beats a map).
+func (l *lookup) contacts(device string) []registrar.Binding {
+	for i, id := range l.ids {
+		if id == device {
+			return l.bind[i]
+		}
+	}
+	bs := l.s.registrar.Store().Contacts(device, l.now)
+	l.ids, l.bind = append(l.ids, device), append(l.bind, bs)
+	return bs
+}
+
+// Reach is a device's live state from its bindings.
+func (l *lookup) Reach(device string) routing.Reach {
+	bs := l.contacts(device)
 	if len(bs) == 0 {
 		return routing.Reach{}
 	}
@@ -188,12 +213,16 @@ func (s *Server) reach(device string, now time.Time) routing.Reach {
 const NetworkTag = "+g.ocm.network"
 
 // branches are the live contacts of a device as fork branches.
-func (s *Server) branches(device string, now time.Time) []proxy.Branch {
+func (l *lookup) branches(device string) []proxy.Branch {
 	if device == "" {
 		return nil
 	}
-	var out []proxy.Branch
-	for _, b := range s.registrar.Store().Contacts(device, now) {
+	bs := l.contacts(device)
+	if len(bs) == 0 {
+		return nil
+	}
+	out := make([]proxy.Branch, 0, len(bs))
+	for _, b := range bs {
 		br := proxy.Branch{Device: b.Device, Kind: b.Kind, URI: b.URI, Route: b.Path}
 		if strings.EqualFold(b.Transport, "tcp") {
 			br.Destination, br.Transport = b.Source, "tcp" // reuse the device's connection
@@ -204,19 +233,19 @@ func (s *Server) branches(device string, now time.Time) []proxy.Branch {
 }
 
 // unanswered are the branches an unanswered call goes to.
-func (s *Server) unanswered(cs routing.CallSettings, now time.Time) []proxy.Branch {
+func (s *Server) unanswered(cs routing.CallSettings, lk *lookup) []proxy.Branch {
 	switch cs.UnansweredTarget {
 	case routing.TargetVoicemail:
 		if s.voicemail != nil {
 			return []proxy.Branch{{Device: "voicemail", Kind: "voicemail", URI: *s.voicemail}}
 		}
-		return s.branches("voicemail", now)
+		return lk.branches("voicemail")
 	case routing.TargetUser:
 		if u, ok := s.dir.User(cs.UnansweredTo); ok && u.Number != "" {
-			return s.targets(u.Number, now)
+			return s.targets(u.Number, lk)
 		}
 	case routing.TargetNumber:
-		if out := s.targets(cs.UnansweredTo, now); len(out) > 0 {
+		if out := s.targets(cs.UnansweredTo, lk); len(out) > 0 {
 			return out
 		}
 		if s.outbound != nil {
@@ -229,11 +258,11 @@ func (s *Server) unanswered(cs routing.CallSettings, now time.Time) []proxy.Bran
 }
 
 // targets are the branches a call to a tenant number would ring.
-func (s *Server) targets(number string, now time.Time) []proxy.Branch {
-	dec := s.dir.Route(routing.Call{To: number}, routing.ReachFunc(func(id string) routing.Reach { return s.reach(id, now) }))
+func (s *Server) targets(number string, lk *lookup) []proxy.Branch {
+	dec := s.dir.Route(routing.Call{To: number}, lk)
 	var out []proxy.Branch
 	for _, tg := range dec.Targets {
-		out = append(out, s.branches(tg.Device, now)...)
+		out = append(out, lk.branches(tg.Device)...)
 	}
 	return out
 }
