@@ -48,14 +48,18 @@ func runExplain(_ context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitBadArgs
 	}
 	dec := f.Directory.Route(routing.Call{To: pos[0], FMC: *fmc}, reach)
-	v := explain.NewView(pos[0], &dec)
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
+	return printView(stdout, *asJSON, explain.NewView(pos[0], &dec), explain.Text)
+}
+
+// printView prints v as indented JSON, or as text for a terminal.
+func printView[V any](w io.Writer, asJSON bool, v V, text func(io.Writer, V) error) int {
+	if asJSON {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(v)
 		return exitOK
 	}
-	explain.Text(stdout, v)
+	text(w, v)
 	return exitOK
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -113,13 +112,5 @@ func explainEmergency(e emergencyFlags, file string, asJSON bool, stdout, stderr
 			static = &a
 		}
 	}
-	v := explain.NewEmergencyView(call, dec, dir.TrustedIPs(), static, p, m, ok)
-	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(v)
-		return exitOK
-	}
-	explain.EmergencyText(stdout, v)
-	return exitOK
+	return printView(stdout, asJSON, explain.NewEmergencyView(call, dec, dir.TrustedIPs(), static, p, m, ok), explain.EmergencyText)
 }
