@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/routing"
 )
 
 // FuzzGuard drives the guard's screening of datagrams: it never panics,
@@ -102,4 +104,36 @@ func abs(n int) int {
 		return -n
 	}
 	return n
+}
+
+// FuzzEmergency feeds what a device controls on an emergency INVITE (its
+// P-Access-Network-Info, Content-Type and body) to the emergency planner:
+// it never panics, and every call that resolves goes to a PSAP.
+func FuzzEmergency(f *testing.F) {
+	f.Add("3GPP-E-UTRAN-FDD; utran-cell-id-3gpp=310260000a1b2c3d", "application/sdp", []byte("v=0\r\n"))
+	f.Add(`IEEE-802.11; i-wlan-node-id=001122334455; ocm-local-ip="10.1.2.3"; ocm-public-ip="::1"`, "", []byte(nil))
+	f.Add("3GPP-NR-FDD; nrcgi=31026000000000001", "multipart/mixed; boundary=x",
+		[]byte("--x\r\nContent-Type: application/pidf+xml\r\n\r\n<presence/>\r\n--x--\r\n"))
+	f.Add(";;;=", "multipart/mixed", []byte("--"))
+	ts := startServer(f, func(c *Config) { c.PSAPProxy = "127.0.0.1:9" })
+	native, _ := ts.dir.Device("ann-native")
+	desk, _ := ts.dir.Device("ann-desk")
+	f.Fuzz(func(t *testing.T, pani, ct string, body []byte) {
+		for _, device := range []routing.Device{native, desk} {
+			req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "911", Host: "ocm.test"})
+			req.SetSource("127.0.0.1:5999")
+			req.AppendHeader(sip.NewHeader("P-Access-Network-Info", pani))
+			if ct != "" {
+				req.AppendHeader(sip.NewHeader("Content-Type", ct))
+			}
+			req.SetBody(body)
+			plan, ok := ts.emergency(req, device)
+			if !ok {
+				t.Fatal("911 not taken as an emergency call")
+			}
+			if plan.Refusal == nil && (len(plan.Branches) != 1 || plan.Branches[0].Kind != "psap") {
+				t.Fatalf("plan %+v", plan)
+			}
+		}
+	})
 }
