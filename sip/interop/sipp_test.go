@@ -83,7 +83,7 @@ func (b *syncBuffer) String() string {
 
 // startServer runs the registrar + proxy on 127.0.0.1:<random> UDP with the
 // tenant of testdata/tenant.yaml until the test ends.
-func startServer(t *testing.T) *server.Server {
+func startServer(t *testing.T, tweak ...func(*server.Config)) *server.Server {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "tenant.yaml"))
 	if err != nil {
@@ -102,14 +102,23 @@ func startServer(t *testing.T) *server.Server {
 			trunks = append(trunks, server.Trunk{ID: tr.ID, From: tr.From})
 		}
 	}
+	psaps, err := f.Tenant.PSAPDirectory()
+	if err != nil {
+		t.Fatalf("tenant: %v", err)
+	}
 	logs := &syncBuffer{}
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Directory:    f.Directory,
 		Listen:       []server.Listen{{Transport: "udp", Addr: "127.0.0.1:0"}},
 		Trunks:       trunks,
+		PSAPs:        psaps,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		DrainTimeout: 2 * time.Second,
-	})
+	}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -639,4 +648,38 @@ func digestParam(h, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestSIPpEmergencyCall: a SIPp UAC plays the user's native dialer and
+// dials 911 with its serving cell in P-Access-Network-Info, answering the
+// proxy's 407 with the device's credentials; a SIPp UAS plays the PSAP and
+// checks Priority, P-Asserted-Identity, Geolocation, Geolocation-Routing and
+// the PIDF-LO Circle of the cell (uas-psap.xml).
+func TestSIPpEmergencyCall(t *testing.T) {
+	bin := requireSIPp(t)
+	ports := freeUDPPorts(t, 2)
+	psapPort, uacPort := ports[0], ports[1]
+	srv := startServer(t, func(c *server.Config) { c.PSAPProxy = fmt.Sprintf("127.0.0.1:%d", psapPort) })
+	srvAddr := srv.Addr("udp")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	psap := startSIPp(ctx, t, bin, "uas psap", "-sf", scenario(t, "uas-psap.xml"),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(psapPort), "-m", "1")
+	waitBound(t, []int{psapPort}, []*sipp{psap})
+	uac := startSIPp(ctx, t, bin, "uac native dialer", srvAddr, "-sf", scenario(t, "uac-emergency.xml"),
+		"-s", "u1000-native", "-au", "u1000-native", "-ap", password,
+		"-set", "ruri", "sip:911@"+srvAddr+";user=phone", "-set", "cell", "310260000a1b2c3d",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(uacPort), "-m", "1", "-d", "100")
+	uac.expectExit(t, 0)
+	if t.Failed() {
+		psap.stop()
+	}
+	psap.expectExit(t, 0)
+	if t.Failed() {
+		return
+	}
+	rec := lastCall(t, srv)
+	if rec.Status != 200 || rec.Labels["psap"] != "psap-king" || rec.Labels["source"] != "Cell" || rec.Labels["path"] != "operator" {
+		t.Errorf("call record: status %d, labels %v; want 200 to psap-king from the cell on the operator path", rec.Status, rec.Labels)
+	}
 }
