@@ -134,3 +134,17 @@ type DeviceSpec struct {
 	Pos
 	Device routing.Device
 }
+
+// UserIDs lists the tenant's users: those of `users:`, then the generated ones.
+func (t *Tenant) UserIDs() []string {
+	ids := make([]string, 0, len(t.Users))
+	for _, u := range t.Users {
+		ids = append(ids, u.User.ID)
+	}
+	if g := t.Generate; g != nil {
+		for i := 1; i <= g.Users; i++ {
+			ids = append(ids, g.UserID(i))
+		}
+	}
+	return ids
+}

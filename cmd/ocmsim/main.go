@@ -40,6 +40,7 @@ func commands() []command {
 		{"serve", "run the registrar and forking proxy on a tenant", runServe},
 		{"explain", "show who rings for a number, and why, without SIP", runExplain},
 		{"run", "run scenarios end to end over SIP on loopback; report ring matrices", runRun},
+		{"load", "generate load: register a scenario's devices and place calls per its load: profile", runLoad},
 		{"validate", "check scenario and tenant files; list every error", runValidate},
 		{"version", "print the version", runVersion},
 	}

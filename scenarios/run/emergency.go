@@ -9,41 +9,19 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/emiago/sipgo/sip"
-
 	"ocmsim/devices"
 	"ocmsim/internal/pidf"
 	"ocmsim/scenarios"
 )
 
-// startPSAPs starts the simulated PSAPs of the tenant on one socket; the
-// in-process proxy sends every PSAP call there (Config.PSAPProxy), and the
-// PSAP is found by the user part of its URI.
-func (e *env) startPSAPs(t *scenarios.Tenant, log *slog.Logger) error {
-	dir, err := t.PSAPDirectory()
-	if err != nil {
+// startPSAPs starts the simulated PSAPs of the tenant (devices.NewPSAPs);
+// the in-process proxy sends every PSAP call there.
+func (e *env) startPSAPs(t *scenarios.Tenant, log *slog.Logger) (err error) {
+	if e.psapDir, err = t.PSAPDirectory(); err != nil {
 		return fmt.Errorf("psaps: %w", err)
 	}
-	if e.psaps, err = devices.NewFleet(devices.Config{Proxy: "127.0.0.1:9", Logger: log}); err != nil {
-		return fmt.Errorf("psaps: %w", err)
-	}
-	e.psapDir = dir
-	users := map[string]string{}
-	for _, p := range dir.PSAPs() {
-		var u sip.Uri
-		if err := sip.ParseUri(p.URI, &u); err != nil || u.User == "" {
-			return fmt.Errorf("psap %s: URI %q needs a user part to be simulated", p.ID, p.URI)
-		}
-		if other, dup := users[u.User]; dup {
-			return fmt.Errorf("psaps %s and %s: both URIs have the user %q; the simulated PSAPs are told apart by it", other, p.ID, u.User)
-		}
-		users[u.User] = p.ID
-		spec := devices.Spec{ID: p.ID, Username: u.User, Kind: devices.PSAP, Behaviour: devices.Behaviour{NoRegister: true}}
-		if err := e.psaps.Add(spec); err != nil {
-			return fmt.Errorf("psap %s: %w", p.ID, err)
-		}
-	}
-	return nil
+	e.psaps, err = devices.NewPSAPs(e.psapDir.PSAPs(), log)
+	return err
 }
 
 // psapAddr is where the in-process proxy sends PSAP calls; "" without PSAPs.

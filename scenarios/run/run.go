@@ -84,8 +84,7 @@ type env struct {
 	dir       *routing.Directory
 	clock     *runClock
 	srv       *server.Server // nil with an external proxy
-	stopSrv   context.CancelFunc
-	served    chan error
+	stopSrv   func() error
 	fleet     *devices.Fleet
 	voicemail *devices.Fleet // nil when no user sends unanswered calls to voicemail
 	psaps     *devices.Fleet // the tenant's PSAPs; nil without psaps: or with an external proxy
@@ -187,9 +186,9 @@ func startEnv(ctx context.Context, f *scenarios.File, dir *routing.Directory, cl
 		return e, err
 	}
 	var real []string
-	for _, u := range f.Tenant.Users {
-		for _, ds := range u.Devices {
-			id := ds.Device.ID
+	for _, uid := range f.Tenant.UserIDs() { // generated users too
+		u, _ := dir.User(uid)
+		for _, id := range u.Devices {
 			b := f.Devices.For(id)
 			if b.RealSoftphone {
 				real = append(real, id)
@@ -269,15 +268,13 @@ func (e *env) startServer(f *scenarios.File, voicemail, listen string, log *slog
 	if len(trunks) == 0 {
 		trunks = nil // the server's default: loopback
 	}
-	srv, err := server.New(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: listen}},
+	srv, stop, err := server.Start(server.Config{Directory: e.dir, Listen: []server.Listen{{Transport: "udp", Addr: listen}},
 		Trunks: trunks, Voicemail: voicemail, Now: e.clock.now, Logger: log, DrainTimeout: time.Second,
 		PSAPs: e.psapDir, PSAPProxy: e.psapAddr()})
 	if err != nil {
 		return "", fmt.Errorf("starting the proxy: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	e.srv, e.stopSrv, e.served = srv, cancel, make(chan error, 1)
-	go func() { e.served <- srv.Serve(ctx) }()
+	e.srv, e.stopSrv = srv, stop
 	return srv.Addr("udp"), nil
 }
 
@@ -289,7 +286,6 @@ func (e *env) close() {
 	}
 	if e.stopSrv != nil {
 		e.stopSrv()
-		<-e.served
 	}
 	for _, f := range e.services() {
 		f.Close()

@@ -26,10 +26,11 @@ func TestMain(m *testing.M) {
 func exampleFiles(t *testing.T) []string {
 	t.Helper()
 	paths, err := filepath.Glob("../examples/*.yaml")
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no examples: %v", err)
+	more, err2 := filepath.Glob("../examples/*/*.yaml") // load/, and tenants/ (skipped: tenant-only)
+	if err != nil || err2 != nil || len(paths) == 0 {
+		t.Fatalf("no examples: %v %v", err, err2)
 	}
-	return paths
+	return append(paths, more...)
 }
 
 // TestExamples runs every example scenario end to end; each must pass.

@@ -190,3 +190,18 @@ func TestBindingsRun(t *testing.T) {
 		t.Fatalf("Len = %d after prune", s.Len())
 	}
 }
+
+// TestBindingsRefreshKeepsSize checks that a refresh does not leave the
+// stored list with room for two contacts (100,000 devices: 45 MB).
+func TestBindingsRefreshKeepsSize(t *testing.T) {
+	var s Bindings
+	b := testBinding("dev", 5060, "", 0)
+	put(t, &s, t0, "c1", 1, time.Hour, b)
+	put(t, &s, t0.Add(time.Minute), "c1", 2, time.Hour, b)
+	s.mu.RLock()
+	list := s.devices["dev"]
+	s.mu.RUnlock()
+	if len(list) != 1 || cap(list) != 1 {
+		t.Errorf("stored len %d cap %d, want 1 and 1", len(list), cap(list))
+	}
+}

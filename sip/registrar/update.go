@@ -109,12 +109,15 @@ func (b *Bindings) apply(u *update, now time.Time) ([]Binding, error) {
 		b.index(&next[i])
 	}
 	b.n += len(next) - len(cur)
-	b.store(u.device, next)
-	out := slices.Clone(next)
+	// Store an exact-size copy: next has room for the old and the new
+	// contacts, which after a refresh would double the store's memory.
+	stored := make([]Binding, len(next))
+	copy(stored, next)
+	b.store(u.device, stored)
 	b.mu.Unlock()
 
 	b.emit(events)
-	return out, nil
+	return next, nil
 }
 
 // find returns the index of the binding in list with the same key as bd, or -1.

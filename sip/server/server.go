@@ -320,3 +320,15 @@ func (s *Server) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Start builds a server from cfg and serves it in the background; stop
+// shuts it down (draining as Serve does) and returns Serve's error.
+func Start(cfg Config) (srv *Server, stop func() error, err error) {
+	if srv, err = New(cfg); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	return srv, func() error { cancel(); return <-served }, nil
+}
