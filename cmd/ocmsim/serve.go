@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -49,9 +48,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitBadArgs
 	}
 	slog.SetDefault(logger) // sipgo logs through slog.Default
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400) // fewer collections: SIP parsing allocates a lot of short-lived garbage
-	}
 	listens, err := server.ParseListen(*sipAddrs)
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
@@ -61,6 +57,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitBadArgs
+	}
+	if limit := tuneMemory(serveMemoryLimit); limit > 0 {
+		logger.Debug("memory", "soft_limit_mib", limit>>20, "gogc", os.Getenv("GOGC"))
 	}
 	psaps, err := f.Tenant.PSAPDirectory()
 	if err != nil {

@@ -44,6 +44,7 @@ type Binding struct {
 	// UserAgent is the User-Agent header of the REGISTER.
 	UserAgent string
 
+	branch          string // top Via branch of the REGISTER that last updated it
 	uriKey          string // normalised contact URI, the key without an instance
 	pubKey, tempKey string // GRUU index keys
 }

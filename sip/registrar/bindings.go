@@ -56,6 +56,20 @@ func (b *Bindings) AppendContacts(dst []Binding, device string, now time.Time) [
 	return dst
 }
 
+// updatedBy reports whether a binding of device was last updated by the
+// REGISTER with this Call-ID, CSeq and Via branch.
+func (b *Bindings) updatedBy(device, callID string, cseq uint32, branch string) bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for i := range b.devices[device] {
+		bd := &b.devices[device][i]
+		if bd.CallID == callID && bd.CSeq == cseq && bd.branch == branch {
+			return true
+		}
+	}
+	return false
+}
+
 // Contacts returns the live bindings of device.
 func (b *Bindings) Contacts(device string, now time.Time) []Binding {
 	return b.AppendContacts(nil, device, now)

@@ -92,7 +92,7 @@ func (r *Registrar) buildUpdate(req *sip.Request, now time.Time, device, aor str
 		}
 		b.Device, b.AOR, b.Path = device, aor, route
 		b.Source, b.Transport = req.Source(), req.Transport()
-		b.CallID, b.CSeq = callID(req), req.CSeq().SeqNo
+		b.CallID, b.CSeq, b.branch = callID(req), req.CSeq().SeqNo, viaBranch(req)
 		if h := req.GetHeader("User-Agent"); h != nil {
 			b.UserAgent = h.Value()
 		}

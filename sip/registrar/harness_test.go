@@ -224,3 +224,35 @@ func headerValue(m interface{ GetHeader(string) sip.Header }, name string) strin
 	}
 	return ""
 }
+
+// raw sends req, as it is but for its top Via's address, from a fresh
+// socket and returns the response: a retransmission as the server sees it.
+func (h *harness) raw(req *sip.Request) *sip.Response {
+	h.t.Helper()
+	conn, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: h.port})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer conn.Close()
+	r := req.Clone()
+	local := conn.LocalAddr().(*net.UDPAddr)
+	r.Via().Host, r.Via().Port = "127.0.0.1", local.Port
+	if _, err := conn.Write([]byte(r.String())); err != nil {
+		h.t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 65535)
+	n, err := conn.Read(buf)
+	if err != nil {
+		h.t.Fatalf("no answer to the retransmission: %v", err)
+	}
+	m, err := sip.ParseMessage(buf[:n])
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	res, ok := m.(*sip.Response)
+	if !ok {
+		h.t.Fatalf("got a %T", m)
+	}
+	return res
+}

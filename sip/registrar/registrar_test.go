@@ -328,6 +328,28 @@ func TestRegister(t *testing.T) {
 				}
 			}
 		}},
+		{name: "retransmission answered again", run: func(t *testing.T, h *harness) {
+			req := h.request("alice", contactA)
+			wantStatus(t, h.register(req, "alice", "secret"), 200)
+			h.reauth(req, "secret", 2)
+			wantStatus(t, h.resend(req), 200) // CSeq 3, a new branch
+			// The 200 was "lost": the same REGISTER again (same CSeq, Via
+			// branch and credentials, nonce count included), from another
+			// socket so that the test reads the answer. The transaction is
+			// gone; the registrar must answer it as the transaction would.
+			res := h.raw(req)
+			wantStatus(t, res, 200)
+			if got := contactSummary(res); !strings.Contains(got, "127.0.0.1:6001") {
+				t.Fatalf("contacts %s", got)
+			}
+			// The same CSeq with another branch is a new request: out of order.
+			via := req.Via()
+			via.Params.Add("branch", sip.GenerateBranch())
+			wantStatus(t, h.raw(req), 401) // its nonce count was used: stale, asked to authenticate again
+			if h.reg.Bindings.Len() != 1 {
+				t.Fatalf("%d bindings, want 1", h.reg.Bindings.Len())
+			}
+		}},
 		{name: "kind feature tag", configure: func(r *Registrar) {
 			r.TrustKind = func(a Account, kind string) (string, bool) {
 				return kind, kind == "native-dialer" || kind == "teams-mobile"

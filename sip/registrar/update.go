@@ -10,6 +10,7 @@ type update struct {
 	device   string
 	callID   string
 	cseq     uint32
+	branch   string // top Via branch: a retransmission repeats it
 	wildcard bool // Contact: * with Expires: 0
 	contacts []change
 	// maxContacts limits the device's bindings (0: unlimited).
@@ -43,8 +44,15 @@ func (b *Bindings) apply(u *update, now time.Time) ([]Binding, error) {
 	}
 	live := len(next)
 
-	// Step 7: the same Call-ID must come with a higher CSeq.
-	stale := func(old *Binding) bool { return old.CallID == u.callID && u.cseq <= old.CSeq }
+	// Step 7: the same Call-ID must come with a higher CSeq, unless the
+	// request is a retransmission of the one that last updated the binding
+	// (same CSeq and Via branch): the REGISTER transaction is not kept after
+	// the answer (see Registrar.HandleRegister), so the registrar answers it
+	// again, as the transaction would have.
+	stale := func(old *Binding) bool {
+		retransmission := u.cseq == old.CSeq && u.branch != "" && u.branch == old.branch
+		return old.CallID == u.callID && u.cseq <= old.CSeq && !retransmission
+	}
 	if u.wildcard && slices.ContainsFunc(next, func(bd Binding) bool { return stale(&bd) }) {
 		b.mu.Unlock()
 		return nil, ErrCSeqOutOfOrder
