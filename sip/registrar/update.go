@@ -11,7 +11,7 @@ type update struct {
 	callID   string
 	cseq     uint32
 	branch   string // top Via branch: a retransmission repeats it
-	wildcard bool // Contact: * with Expires: 0
+	wildcard bool   // Contact: * with Expires: 0
 	contacts []change
 	// maxContacts limits the device's bindings (0: unlimited).
 	maxContacts int
