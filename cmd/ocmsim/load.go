@@ -63,7 +63,6 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitBadArgs
 	}
-	tuneMemory(loadMemoryLimit)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts.Registry = reg

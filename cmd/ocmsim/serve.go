@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"os"
 	"strings"
 	"time"
 
@@ -58,9 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, err)
 		return exitBadArgs
 	}
-	if limit := tuneMemory(serveMemoryLimit); limit > 0 {
-		logger.Debug("memory", "soft_limit_mib", limit>>20, "gogc", os.Getenv("GOGC"))
-	}
+	tuneServeMemory()
 	psaps, err := f.Tenant.PSAPDirectory()
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
@@ -104,6 +101,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		logger.Info("http", "addr", ln.Addr().String(), "paths", "/metrics /healthz /api/registrations /api/calls /api/explain?number= /api/tenant")
 	}
 	fmt.Fprintf(stdout, "ocmsim serving tenant %s (%s) on %s\n", f.Directory.ID(), tenantName(*file), strings.Join(listenStrings(srv, listens), ", "))
+	idleCtx, stopIdle := context.WithCancel(ctx)
+	defer stopIdle()
+	go releaseWhenIdle(idleCtx, srv.Received, serveIdle, logger)
 	if err := srv.Serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
 		return exitFailed

@@ -69,8 +69,9 @@ type guardConn struct {
 	buf     []byte // only ReadFrom uses it; sipgo calls it from one goroutine
 	log     *slog.Logger
 	m       *metrics.Metrics
-	dropped *atomic.Uint64
-	quiet   *atomic.Bool // set while shutting down: drop everything
+	dropped  *atomic.Uint64
+	received *atomic.Uint64 // every datagram read
+	quiet    *atomic.Bool   // set while shutting down: drop everything
 }
 
 func (g *guardConn) ReadFrom(b []byte) (int, net.Addr, error) {
@@ -79,6 +80,7 @@ func (g *guardConn) ReadFrom(b []byte) (int, net.Addr, error) {
 		if err != nil {
 			return 0, addr, err
 		}
+		g.received.Add(1)
 		if g.quiet.Load() {
 			continue
 		}

@@ -97,6 +97,7 @@ type Server struct {
 	stopping chan struct{} // closed when shutdown begins
 	calls    gate
 	dropped  atomic.Uint64 // datagrams the guard dropped
+	received atomic.Uint64 // datagrams read
 	cids     atomic.Uint64 // Content-IDs of PIDF-LO bodies
 	quiet    atomic.Bool   // the guard passes nothing on: closing
 }
@@ -268,11 +269,15 @@ func (s *Server) Serve(ctx context.Context) error {
 // guard wraps a UDP socket in the bad-input guard.
 func (s *Server) guard(conn net.PacketConn) net.PacketConn {
 	return &guardConn{PacketConn: conn, limit: s.cfg.MaxMessageSize, buf: make([]byte, maxDatagram),
-		log: s.log, m: s.m, dropped: &s.dropped, quiet: &s.quiet}
+		log: s.log, m: s.m, dropped: &s.dropped, received: &s.received, quiet: &s.quiet}
 }
 
 // Dropped is how many datagrams the bad-input guard dropped as unreadable.
 func (s *Server) Dropped() uint64 { return s.dropped.Load() }
+
+// Received is the number of UDP datagrams read so far (a measure of
+// activity: it stops moving when the server is idle).
+func (s *Server) Received() uint64 { return s.received.Load() }
 
 func (s *Server) listenNames() []string {
 	var out []string
