@@ -65,10 +65,10 @@ func statelessResponse(data []byte, status int, reason string) []byte {
 // and only passes on what sipgo can handle.
 type guardConn struct {
 	net.PacketConn
-	limit   int
-	buf     []byte // only ReadFrom uses it; sipgo calls it from one goroutine
-	log     *slog.Logger
-	m       *metrics.Metrics
+	limit    int
+	buf      []byte // only ReadFrom uses it; sipgo calls it from one goroutine
+	log      *slog.Logger
+	m        *metrics.Metrics
 	dropped  *atomic.Uint64
 	received *atomic.Uint64 // every datagram read
 	quiet    *atomic.Bool   // set while shutting down: drop everything
