@@ -27,13 +27,7 @@ func TestLoadCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	jsonOut := filepath.Join(dir, "summary.json")
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr []string
-	}{
+	tests := []cmdCase{
 		{name: "passes", args: []string{"load", smokeYAML, "--duration", "1s", "--rate", "25/s", "--out", jsonOut, "--sockets", "2"}, code: exitOK,
 			stdout: []string{"60 of 60 registered", "PASS  failed < 1%", "PASS  p95(pdd) < 500ms", "answer teams-desktop", "peak RSS"},
 			stderr: []string{"registering 60 devices"}},

@@ -36,15 +36,19 @@ func expectRun(t *testing.T, args []string, code int, stdout, stderr []string) s
 	return out
 }
 
+// cmdCase is one command line, its exit code and what its output must
+// (stdout, stderr) and must not (notStdout) contain.
+type cmdCase struct {
+	name      string
+	args      []string
+	code      int
+	stdout    []string
+	stderr    []string
+	notStdout []string
+}
+
 func TestCommands(t *testing.T) {
-	tests := []struct {
-		name      string
-		args      []string
-		code      int
-		stdout    []string
-		stderr    []string
-		notStdout []string
-	}{
+	tests := []cmdCase{
 		{name: "no args", code: exitBadArgs, stderr: []string{"usage: ocmsim COMMAND"}},
 		{name: "help", args: []string{"help"}, code: exitOK, stderr: []string{"explain", "validate", "serve"}},
 		{name: "unknown command", args: []string{"explian"}, code: exitBadArgs, stderr: []string{`unknown command "explian"`}},

@@ -10,13 +10,7 @@ import (
 func TestRunCommand(t *testing.T) {
 	dir := t.TempDir()
 	junit, jsonOut := filepath.Join(dir, "out.xml"), filepath.Join(dir, "out.json")
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr []string
-	}{
+	tests := []cmdCase{
 		{name: "passes", args: []string{"run", "../../scenarios/examples/01-native-first.yaml", "--junit", junit, "--json", jsonOut}, code: exitOK,
 			stdout: []string{"PASS NativeFirst rings", "alice-iphone-native  native-dialer  +", "alice-iphone-teams   teams-mobile   -     not rung",
 				"1 scenario(s): 1 passed, 0 failed"}},
