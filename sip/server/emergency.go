@@ -38,6 +38,10 @@ func (s *Server) emergency(req *sip.Request, dev routing.Device) (proxy.Plan, bo
 		s.m.Emergency.WithLabelValues(string(loc.Source), "none").Inc()
 		plan := refusal(503, "No PSAP for "+dec.Country, "")
 		plan.Refusal.Warning = "no PSAP serves " + dec.Country
+		if dec.Country == "" {
+			plan.Refusal.Reason = "No PSAP: the caller's country is unknown"
+			plan.Refusal.Warning = "the calling user has no phone number and the location gives no country"
+		}
 		return plan, true
 	}
 	uri, dest, err := s.psapTarget(p)
