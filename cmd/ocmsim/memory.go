@@ -28,8 +28,9 @@ func tuneServeMemory() {
 // activity (a counter of datagrams read) has stood still for idle after
 // moving: with GOGC 400 a burst (100,000 devices registering, a load test)
 // leaves the heap, and the RSS, at several times the live data until the
-// next burst. It runs until ctx ends.
-func releaseWhenIdle(ctx context.Context, activity func() uint64, idle time.Duration, log *slog.Logger) {
+// next burst. release is debug.FreeOSMemory unless a test gives another.
+// It runs until ctx ends.
+func releaseWhenIdle(ctx context.Context, activity func() uint64, idle time.Duration, release func(), log *slog.Logger) {
 	tick := time.NewTicker(idle / 5)
 	defer tick.Stop()
 	last, released := activity(), activity()
@@ -44,7 +45,7 @@ func releaseWhenIdle(ctx context.Context, activity func() uint64, idle time.Dura
 			case n != last:
 				last, since = n, now
 			case n != released && now.Sub(since) >= idle:
-				debug.FreeOSMemory()
+				release()
 				released = n
 				log.Debug("memory: idle, freed memory returned to the OS")
 			}

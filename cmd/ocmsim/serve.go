@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -103,7 +104,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "ocmsim serving tenant %s (%s) on %s\n", f.Directory.ID(), tenantName(*file), strings.Join(listenStrings(srv, listens), ", "))
 	idleCtx, stopIdle := context.WithCancel(ctx)
 	defer stopIdle()
-	go releaseWhenIdle(idleCtx, srv.Received, serveIdle, logger)
+	go releaseWhenIdle(idleCtx, srv.Received, serveIdle, debug.FreeOSMemory, logger)
 	if err := srv.Serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
 		return exitFailed
