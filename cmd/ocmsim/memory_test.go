@@ -45,3 +45,24 @@ func TestReleaseWhenIdle(t *testing.T) {
 		t.Fatal("no release after the second burst")
 	}
 }
+
+func TestServeMemoryLimit(t *testing.T) {
+	const mib = 1 << 20
+	cases := []struct {
+		name         string
+		live, static uint64
+		want         int64
+	}{
+		{"small tenant, idle: the floor", 20 * mib, 15 * mib, 256 * mib},
+		{"100,000 devices at rest: 30 % over the static part", 220 * mib, 210 * mib, int64(1.3*210*mib) + 5*10*mib},
+		{"calls in progress get 5× their live data", 500 * mib, 20 * mib, int64(1.3*20*mib) + 5*480*mib},
+		{"static estimate above the live heap", 100 * mib, 300 * mib, 256 * mib},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := serveMemoryLimit(tc.live, tc.static); got != tc.want {
+				t.Errorf("serveMemoryLimit(%d MiB, %d MiB) = %d MiB, want %d MiB", tc.live/mib, tc.static/mib, got/mib, tc.want/mib)
+			}
+		})
+	}
+}

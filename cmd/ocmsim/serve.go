@@ -105,6 +105,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	idleCtx, stopIdle := context.WithCancel(ctx)
 	defer stopIdle()
 	go releaseWhenIdle(idleCtx, srv.Received, serveIdle, debug.FreeOSMemory, logger)
+	go limitMemory(idleCtx, liveHeap(), srv.Bindings().Len, 500*time.Millisecond)
 	if err := srv.Serve(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
 		return exitFailed
