@@ -47,3 +47,14 @@ func BenchmarkParseLocate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScreenInvite is the guard's check of every datagram before
+// sipgo parses it (size, version, header syntax).
+func BenchmarkScreenInvite(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if v := screen(inboundInvite, DefaultMaxMessageSize); v.action != pass {
+			b.Fatalf("%+v", v)
+		}
+	}
+}
