@@ -21,7 +21,8 @@ type callState struct {
 	id      string
 	entry   *scenarios.MixEntry
 	started time.Time
-	final   chan struct{} // closed on the first final response
+	caller  *devices.Fleet // the fleet that placed the call
+	final   chan struct{}  // closed on the first final response
 
 	mu        sync.Mutex
 	pdd       time.Duration // 0: no 18x yet
@@ -40,12 +41,11 @@ type callState struct {
 func (r *runner) call(ctx context.Context, i int, tgt target, dev string) {
 	m := &r.prof.Mix[i]
 	req := devices.CallRequest{From: "+12065550100", To: tgt.number, Media: r.prof.Media}
-	fl := r.caller
+	fl := r.callers[int(r.placed.Add(1))%len(r.callers)]
 	if m.Emergency {
 		req = devices.CallRequest{Device: dev, To: "911", Media: r.prof.Media}
 		fl, _ = r.fleetOf(dev)
 	}
-	r.placed.Add(1)
 	r.m.placed.Inc()
 	c, err := fl.Dial(ctx, req)
 	if err != nil {
@@ -53,7 +53,7 @@ func (r *runner) call(ctx context.Context, i int, tgt target, dev string) {
 		r.record(i, nil, ClassError, "error")
 		return
 	}
-	st := &callState{r: r, id: c.ID, entry: m, started: c.Started, final: make(chan struct{})}
+	st := &callState{r: r, id: c.ID, entry: m, started: c.Started, final: make(chan struct{}), caller: fl}
 	r.calls.add(st)
 	defer r.calls.finish(st)
 	defer st.stopTimers()
@@ -197,7 +197,7 @@ func (st *callState) forget() {
 	st.mu.Lock()
 	fleets := st.fleets
 	st.mu.Unlock()
-	st.r.caller.Forget(st.id)
+	st.caller.Forget(st.id)
 	for i, fl := range st.r.fleets {
 		if fleets&(1<<i) != 0 {
 			fl.Forget(st.id)

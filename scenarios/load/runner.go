@@ -27,7 +27,7 @@ type runner struct {
 	stopSrv func() error     // nil with an external proxy
 	psaps   *devices.Fleet   // the tenant's simulated PSAPs; nil without
 	fleets  []*devices.Fleet // device fleets
-	caller  *devices.Fleet
+	callers []*devices.Fleet // the PSTN side: calls are spread over them
 	calls   *tracker
 	began   time.Time
 	regTime time.Duration
@@ -88,11 +88,13 @@ func (r *runner) start(ctx context.Context) error {
 		}
 		r.fleets = append(r.fleets, fl)
 	}
-	fl, err := devices.NewFleet(cfg)
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
+	for range max(1, r.opts.Sockets/2) {
+		fl, err := devices.NewFleet(cfg)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		r.callers = append(r.callers, fl)
 	}
-	r.caller = fl
 	for _, id := range r.pop.order {
 		dev, _ := r.dir.Device(id)
 		info := r.pop.devices[id]
@@ -251,7 +253,7 @@ func (r *runner) fleetOf(id string) (*devices.Fleet, bool) {
 // close stops the fleets, then the proxy.
 func (r *runner) close() {
 	var wg sync.WaitGroup
-	for _, fl := range append(r.fleets, r.caller) {
+	for _, fl := range append(r.fleets, r.callers...) {
 		if fl != nil {
 			wg.Go(func() { fl.Close() })
 		}
