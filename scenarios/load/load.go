@@ -42,7 +42,7 @@ type Options struct {
 	// "127.0.0.1:0".
 	Listen string
 	// Sockets is the number of UDP sockets (fleets) the devices are spread
-	// over; default DefaultSockets. Calls are placed from one more.
+	// over; default DefaultSockets. Calls are placed from Sockets/2 more (at least one).
 	Sockets int
 	// Duration and Rate, when set, replace the profile's duration and rate
 	// (a constant Rate calls per second, no ramp).
