@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"ocmsim/routing"
+
+	"ocmsim/internal/fakeclock"
 )
 
 // The fixture tenant. Every test starts from newTenant and changes what it
@@ -42,29 +43,14 @@ var (
 	enableUS = routing.Enablement{Countries: []string{"US"}, Contact: contact, AcceptDataTransfer: true}
 )
 
-// clock is a settable clock for Directory.Now.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// clock is the tests' settable clock for Directory.Now.
+type clock = fakeclock.Clock
 
 // newTenant builds the fixture tenant with its clock at t0.
 func newTenant(t testing.TB) (*routing.Directory, *clock) {
 	t.Helper()
 	d := routing.NewDirectory("contoso", "contoso.com")
-	clk := &clock{now: t0}
+	clk := fakeclock.New(t0)
 	d.Now = clk.Now
 	must := func(what string, err error) {
 		t.Helper()

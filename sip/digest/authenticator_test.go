@@ -8,27 +8,12 @@ import (
 	"time"
 
 	icdigest "github.com/icholy/digest"
+
+	"ocmsim/internal/fakeclock"
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTestAuth(algs ...string) (*Authenticator, *fakeClock) {
-	clk := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+func newTestAuth(algs ...string) (*Authenticator, *fakeclock.Clock) {
+	clk := fakeclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	return &Authenticator{Realm: "ocm.test", Algorithms: algs, Now: clk.Now}, clk
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/fakeclock"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -162,7 +164,7 @@ func BenchmarkAppendContacts(b *testing.B) {
 }
 
 func TestBindingsRun(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := fakeclock.New(t0)
 	expired := make(chan Event, 1)
 	s := &Bindings{Now: clk.Now, PruneInterval: time.Millisecond, OnChange: func(ev Event) {
 		if ev.Type == Expired {

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/fakeclock"
 )
 
 // FuzzRegister feeds arbitrary Contact, Path, Expires and Supported values
@@ -31,7 +33,7 @@ func FuzzRegister(f *testing.F) {
 		if !ok {
 			return
 		}
-		r := &Registrar{Accounts: testAccounts, DisableAuth: true, Logger: discard, Now: (&clock{t: t0}).Now}
+		r := &Registrar{Accounts: testAccounts, DisableAuth: true, Logger: discard, Now: fakeclock.New(t0).Now}
 		r.init()
 		res := r.register(req)
 		if res == nil || res.StatusCode < 200 {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,8 @@ import (
 	"go.uber.org/goleak"
 
 	"ocmsim/sip/digest"
+
+	"ocmsim/internal/fakeclock"
 )
 
 func TestMain(m *testing.M) {
@@ -36,28 +37,11 @@ var testAccounts = AccountsFunc(func(username string) (Account, bool) {
 	return Account{}, false
 })
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // harness is a registrar behind a real sipgo server on 127.0.0.1 UDP and a
 // sipgo client on its own socket.
 type harness struct {
 	t      *testing.T
-	clock  *clock
+	clock  *fakeclock.Clock
 	reg    *Registrar
 	events *recorder
 	port   int
@@ -67,7 +51,7 @@ type harness struct {
 // newHarness starts the registrar; configure may adjust it before it serves.
 func newHarness(t *testing.T, configure func(*Registrar), uaOpts ...sipgo.UserAgentOption) *harness {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := fakeclock.New(t0)
 	rec := &recorder{}
 	reg := &Registrar{
 		Accounts: testAccounts,

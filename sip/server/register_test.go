@@ -4,13 +4,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
 
 	"ocmsim/internal/explain"
+
+	"ocmsim/internal/fakeclock"
 )
 
 // TestRegister registers devices with digest auth in both algorithms.
@@ -44,7 +45,7 @@ func TestRegister(t *testing.T) {
 // TestRegisterContacts: several contacts for one device, listed in every
 // 200, and removed by Expires: 0 or by time.
 func TestRegisterContacts(t *testing.T) {
-	clk := &clock{t: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 	ts := startServer(t, func(c *Config) { c.Now = clk.Now })
 	a, b := newPhone(t, "ann-teams"), newPhone(t, "ann-teams-2")
 	a.mustRegister(t, ts)
@@ -151,22 +152,4 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
-}
-
-// clock is a settable Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
