@@ -13,13 +13,8 @@ import (
 type emergencyConfig struct {
 	cells   map[string]CellSite // by CellRef.Key
 	trusted []netip.Prefix
-	lis     []lisEntry
+	lis     []DynamicLocation    // read-only once added: Emergency hands it out as is
 	numbers EmergencyNumberTable // nil: the built-in table
-}
-
-type lisEntry struct {
-	LISEntry
-	address *EmergencyAddress
 }
 
 // LISEntry maps one network identifier of the tenant's location information
@@ -121,8 +116,9 @@ func (d *Directory) AddLocation(e LISEntry) error {
 	case !a.HasCoords:
 		return errorf(CodeInvalid, obj, "emergency address %s has no coordinates (required for dynamic locations)", quoteID(e.Address))
 	}
-	e.Subnet = e.Subnet.Masked()
-	d.emergency.lis = append(d.emergency.lis, lisEntry{LISEntry: e, address: a})
+	// A validated address cannot change (R-E1): the entry keeps a copy.
+	d.emergency.lis = append(d.emergency.lis, DynamicLocation{Subnet: e.Subnet.Masked(), BSSID: e.BSSID,
+		Chassis: e.Chassis, Port: e.Port, Address: *a})
 	return nil
 }
 
@@ -238,10 +234,7 @@ func (d *Directory) Emergency(c EmergencyCall) (EmergencyDecision, error) {
 		}
 	}
 	if dev.Kind.Teams() {
-		in.Dynamic = make([]DynamicLocation, len(d.emergency.lis))
-		for i, e := range d.emergency.lis {
-			in.Dynamic[i] = DynamicLocation{Subnet: e.Subnet, BSSID: e.BSSID, Chassis: e.Chassis, Port: e.Port, Address: *e.address}
-		}
+		in.Dynamic = d.emergency.lis
 	} else if c.CellKey != "" {
 		if ref, err := ParseCellKey(c.CellKey); err == nil {
 			if cell, ok := d.emergency.cells[ref.Key()]; ok {
@@ -274,16 +267,7 @@ func dialString(dialled string) string {
 	if hasPrefixFold(s, "urn:") {
 		return ""
 	}
-	for _, p := range []string{"tel:", "sips:", "sip:"} {
-		if hasPrefixFold(s, p) {
-			s = s[len(p):]
-			break
-		}
-	}
-	if i := strings.IndexAny(s, "@;"); i >= 0 {
-		s = s[:i]
-	}
-	return s
+	return uriUser(s)
 }
 
 // TrustedIPs returns the tenant's trusted IP ranges.

@@ -111,17 +111,7 @@ func (t EmergencyNumberTable) IsEmergency(country, dialled string) (service stri
 		}
 		return "", false
 	}
-	switch {
-	case hasPrefixFold(d, "tel:"):
-		d = d[4:]
-	case hasPrefixFold(d, "sip:"):
-		d = d[4:]
-	case hasPrefixFold(d, "sips:"):
-		d = d[5:]
-	}
-	if i := strings.IndexAny(d, "@;?"); i >= 0 {
-		d = d[:i]
-	}
+	d = uriUser(d)
 	if d == "" || d[0] == '+' {
 		return "", false
 	}

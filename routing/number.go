@@ -24,17 +24,7 @@ func normalizeInto(buf *[maxE164]byte, s string) ([]byte, bool) {
 	if i := strings.IndexByte(s, '>'); i >= 0 {
 		s = s[:i]
 	}
-	switch {
-	case hasPrefixFold(s, "tel:"):
-		s = s[4:]
-	case hasPrefixFold(s, "sip:"):
-		s = s[4:]
-	case hasPrefixFold(s, "sips:"):
-		s = s[5:]
-	}
-	if i := strings.IndexAny(s, "@;?"); i >= 0 {
-		s = s[:i]
-	}
+	s = uriUser(s)
 	buf[0] = '+'
 	n := 1
 	for i := 0; i < len(s); i++ {
@@ -74,4 +64,21 @@ func trimTag(identity string) string {
 		return identity[4:]
 	}
 	return identity
+}
+
+// uriUser is the number or dial string of s: a tel:, sip: or sips: URI's
+// user part (up to '@', ';' or '?'), or s itself without a scheme.
+func uriUser(s string) string {
+	switch {
+	case hasPrefixFold(s, "tel:"):
+		s = s[4:]
+	case hasPrefixFold(s, "sip:"):
+		s = s[4:]
+	case hasPrefixFold(s, "sips:"):
+		s = s[5:]
+	}
+	if i := strings.IndexAny(s, "@;?"); i >= 0 {
+		s = s[:i]
+	}
+	return s
 }
