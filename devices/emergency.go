@@ -35,7 +35,7 @@ type GPSFix struct {
 	Lat, Lon, Accuracy float64
 }
 
-// headers returns the P-Access-Network-Info header (nil when there is
+// report returns the P-Access-Network-Info header (nil when there is
 // nothing to report) and the PIDF-LO to send by value (nil for none).
 func (w *Where) report(kind Kind, entity string) (sip.Header, []byte, error) {
 	if w == nil {

@@ -1,6 +1,9 @@
 package routing
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // AddressMode is how an operator lets the tenant manage the emergency
 // addresses of its numbers (the guide's three scenarios).
@@ -264,6 +267,18 @@ type Civic struct {
 	HNO     string // house number
 	PC      string // postal code
 	NAM     string // name
+}
+
+// Summary is the address on one line: name, house number and road, city,
+// county, state, postal code, country (empty fields left out).
+func (c Civic) Summary() string {
+	var parts []string
+	for _, s := range []string{c.NAM, strings.TrimSpace(c.HNO + " " + c.RD), c.A3, c.A2, c.A1, c.PC, c.Country} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // EmergencyAddress is a tenant emergency address.

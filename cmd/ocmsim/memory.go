@@ -89,13 +89,10 @@ func limitMemory(ctx context.Context, base uint64, bindings func() int, interval
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		metrics.Read(sample)
-		live := sample[0].Value.Uint64()
-		debug.SetMemoryLimit(serveMemoryLimit(live, base+uint64(bindings())*bytesPerBinding))
+		debug.SetMemoryLimit(serveMemoryLimit(heapLive(), base+uint64(bindings())*bytesPerBinding))
 		select {
 		case <-ctx.Done():
 			return
@@ -104,10 +101,15 @@ func limitMemory(ctx context.Context, base uint64, bindings func() int, interval
 	}
 }
 
-// liveHeap is the live heap after a collection (call it once set up).
-func liveHeap() uint64 {
-	runtime.GC()
+// heapLive is the heap marked live by the last collection.
+func heapLive() uint64 {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(sample)
 	return sample[0].Value.Uint64()
+}
+
+// liveHeap is the live heap after a collection (call it once set up).
+func liveHeap() uint64 {
+	runtime.GC()
+	return heapLive()
 }

@@ -86,7 +86,7 @@ func NewEmergencyView(call routing.EmergencyCall, dec routing.EmergencyDecision,
 	}
 	v.Considered = append(v.Considered, dyn)
 	if call.UserConfirmed != nil {
-		v.Considered = append(v.Considered, "2 user-confirmed address "+civicText(call.UserConfirmed.Civic)+used(routing.SourceUserConfirmed))
+		v.Considered = append(v.Considered, "2 user-confirmed address "+call.UserConfirmed.Civic.Summary()+used(routing.SourceUserConfirmed))
 	} else {
 		v.Considered = append(v.Considered, "2 user-confirmed address: none")
 	}
@@ -119,7 +119,7 @@ func LocationText(l routing.Location) string {
 	}
 	var parts []string
 	if l.Civic != nil {
-		parts = append(parts, "civic "+civicText(*l.Civic))
+		parts = append(parts, "civic "+l.Civic.Summary())
 	}
 	if p := l.Point; p != nil {
 		if l.Radius > 0 {
@@ -129,16 +129,6 @@ func LocationText(l routing.Location) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-func civicText(c routing.Civic) string {
-	var parts []string
-	for _, s := range []string{c.NAM, strings.TrimSpace(c.HNO + " " + c.RD), c.A3, c.A2, c.A1, c.PC, c.Country} {
-		if s != "" {
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // EmergencyText writes the view for a terminal.

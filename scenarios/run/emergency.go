@@ -194,8 +194,7 @@ func describeLocation(em *devices.Emergency) string {
 	}
 	var parts []string
 	if loc.Civic != nil {
-		c := loc.Civic
-		parts = append(parts, "civic "+strings.Join(nonEmpty(c.NAM, strings.TrimSpace(c.HNO+" "+c.RD), c.A3, c.A2, c.A1, c.PC, c.Country), ", "))
+		parts = append(parts, "civic "+loc.Civic.Routing().Summary())
 	}
 	if g := loc.Geo; g != nil {
 		p := fmt.Sprintf("%s %.5f,%.5f", g.Shape, g.Lat, g.Lon)
@@ -205,10 +204,6 @@ func describeLocation(em *devices.Emergency) string {
 		parts = append(parts, p)
 	}
 	return fmt.Sprintf("method %s, %s (source %s)", loc.Method, strings.Join(parts, "; "), em.Source)
-}
-
-func nonEmpty(ss ...string) []string {
-	return slices.DeleteFunc(slices.Clone(ss), func(s string) bool { return s == "" })
 }
 
 func orNone(s string) string {

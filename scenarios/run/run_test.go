@@ -68,10 +68,10 @@ func TestExamples(t *testing.T) {
 	t.Logf("%d examples in %v", n, time.Since(start).Round(time.Millisecond))
 }
 
-// TestFailingScenario checks that failed expectations say what was
-// expected, what happened and where.
-func TestFailingScenario(t *testing.T) {
-	f, err := scenarios.Load("testdata/failing.yaml")
+// runFile runs the scenario file at path with the default options.
+func runFile(t *testing.T, path string) *Report {
+	t.Helper()
+	f, err := scenarios.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +79,27 @@ func TestFailingScenario(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Passed() {
-		t.Fatal("the failing scenario passed")
-	}
+	return rep
+}
+
+// reportText is the text report of rep.
+func reportText(t *testing.T, rep *Report) string {
+	t.Helper()
 	var b bytes.Buffer
 	if err := WriteText(&b, rep, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	out := b.String()
+	return b.String()
+}
+
+// TestFailingScenario checks that failed expectations say what was
+// expected, what happened and where.
+func TestFailingScenario(t *testing.T) {
+	rep := runFile(t, "testdata/failing.yaml")
+	if rep.Passed() {
+		t.Fatal("the failing scenario passed")
+	}
+	out := reportText(t, rep)
 	for _, want := range []string{
 		"FAIL ",
 		"testdata/failing.yaml:11 step 1 (call c1 +12065550123 → +14255550100): ringing",
@@ -120,14 +133,7 @@ func TestRunNoTenant(t *testing.T) {
 
 // TestReportsJUnitJSON checks the machine-readable reports of a run.
 func TestReportsJUnitJSON(t *testing.T) {
-	f, err := scenarios.Load("testdata/failing.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Run(context.Background(), f, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runFile(t, "testdata/failing.yaml")
 	var x, j bytes.Buffer
 	if err := WriteJUnit(&x, []*Report{rep}); err != nil {
 		t.Fatal(err)
@@ -241,19 +247,8 @@ func TestNoSocketsLeft(t *testing.T) {
 // TestFailingEmergency checks that every emergency expectation can fail
 // and says what the PSAP received.
 func TestFailingEmergency(t *testing.T) {
-	f, err := scenarios.Load("testdata/emergency-failing.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Run(context.Background(), f, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := WriteText(&b, rep, TextOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
+	rep := runFile(t, "testdata/emergency-failing.yaml")
+	out := reportText(t, rep)
 	for _, want := range []string{
 		"emergency-failing.yaml:5 step 1 (emergency", "): psap", "got:      psap-king (point match)",
 		"): path", "got:      operator",
