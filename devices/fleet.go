@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -359,5 +358,3 @@ func tagOf(params sip.HeaderParams) string {
 	t, _ := params.Get("tag")
 	return t
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

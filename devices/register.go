@@ -80,11 +80,6 @@ func (f *Fleet) RegisterAll(ctx context.Context) error {
 	}, (*device).register)
 }
 
-// UnregisterAll unregisters every registered device.
-func (f *Fleet) UnregisterAll(ctx context.Context) error {
-	return f.each(ctx, func(d *device) bool { return d.isRegistered() }, (*device).unregister)
-}
-
 // SetNetwork changes a device's network ("wifi" or "cellular") and, when
 // it is registered, re-registers so the proxy sees the new
 // +g.ocm.network tag.

@@ -1,7 +1,6 @@
 package routing
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -251,8 +250,4 @@ func (d *Directory) AddEmergencyAddress(a EmergencyAddress) error {
 
 func validCountry(c string) bool {
 	return len(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z'
-}
-
-func containsFold(list []string, s string) bool {
-	return slices.ContainsFunc(list, func(v string) bool { return equalFold(v, s) })
 }

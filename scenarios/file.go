@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -40,7 +39,6 @@ type Option func(*options)
 
 type options struct {
 	readFile func(string) ([]byte, error)
-	now      func() time.Time
 	noBuild  bool
 	maxGen   int
 	depth    int
@@ -49,11 +47,6 @@ type options struct {
 // WithReadFile sets how a `tenant: path` is read (default os.ReadFile).
 func WithReadFile(read func(name string) ([]byte, error)) Option {
 	return func(o *options) { o.readFile = read }
-}
-
-// WithClock sets the built directory's clock (default time.Now).
-func WithClock(now func() time.Time) Option {
-	return func(o *options) { o.now = now }
 }
 
 // WithoutBuild checks the file without building the tenant (and so without
@@ -185,7 +178,7 @@ func (f *File) build(d *decoder, o *options, before int) {
 		return
 	}
 	b := &builder{d: newDecoder(f.Tenant.File, d.errs), t: f.Tenant}
-	if b.build(o.now) {
+	if b.build(nil) { // the directory's clock: time.Now (Tenant.Build takes another)
 		f.Directory = b.dir
 	}
 }

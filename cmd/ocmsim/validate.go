@@ -42,16 +42,3 @@ func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	return exitOK
 }
-
-// printLoadError prints why a file did not load: one `file:line:column:
-// message` line per problem.
-func printLoadError(w io.Writer, path string, err error) {
-	var list scenarios.ErrorList
-	if errors.As(err, &list) {
-		for _, e := range list {
-			fmt.Fprintln(w, e)
-		}
-		return
-	}
-	fmt.Fprintf(w, "%s: %v\n", path, err)
-}

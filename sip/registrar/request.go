@@ -74,16 +74,6 @@ func parseQ(s string) (float64, bool) {
 	return q, err == nil
 }
 
-// param returns a header parameter by case-insensitive name, without quotes.
-func param(ps sip.HeaderParams, name string) (string, bool) {
-	for _, kv := range ps {
-		if strings.EqualFold(kv.K, name) {
-			return unquote(kv.V), true
-		}
-	}
-	return "", false
-}
-
 // quote makes a SIP quoted-string.
 func quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`

@@ -17,7 +17,6 @@ import (
 	"go.uber.org/goleak"
 
 	"ocmsim/internal/metrics"
-	"ocmsim/routing"
 	"ocmsim/scenarios"
 	"ocmsim/sip/proxy"
 )
@@ -54,12 +53,6 @@ const (
 	outsideNumber   = "+12065551234"
 	password        = "secret"
 )
-
-// tenant builds testdata/tenant.yaml.
-func tenant(tb testing.TB) *routing.Directory {
-	tb.Helper()
-	return tenantFile(tb).Directory
-}
 
 // tenantFile loads testdata/tenant.yaml.
 func tenantFile(tb testing.TB) *scenarios.File {
