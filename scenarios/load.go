@@ -160,7 +160,7 @@ func (d *decoder) rate(n *yaml.Node, what string) (float64, bool) {
 		return 0, false
 	}
 	if n.Kind == yaml.ScalarNode {
-		if v, ok := parseRate(n.Value); ok {
+		if v, ok := ParseRate(n.Value); ok {
 			return v, true
 		}
 	}
@@ -168,7 +168,9 @@ func (d *decoder) rate(n *yaml.Node, what string) (float64, bool) {
 	return 0, false
 }
 
-func parseRate(s string) (float64, bool) {
+// ParseRate reads a rate: "N/s", "N/m", "N/h" or a plain number of calls
+// per second; false when it is none of those or negative.
+func ParseRate(s string) (float64, bool) {
 	num, per, _ := strings.Cut(strings.TrimSpace(s), "/")
 	v, err := strconv.ParseFloat(num, 64)
 	if err != nil || v < 0 || math.IsInf(v, 0) || math.IsNaN(v) {
@@ -265,7 +267,7 @@ func (d *decoder) parseThreshold(n *yaml.Node) (Threshold, bool) {
 		t.Value, t.Unit = v/100, UnitRatio
 		return t, true
 	case strings.Contains(value, "/") || contains(rateMetrics, t.Metric):
-		v, ok := parseRate(value)
+		v, ok := ParseRate(value)
 		if !ok {
 			break
 		}

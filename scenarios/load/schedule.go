@@ -3,9 +3,9 @@ package load
 import (
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 	"time"
+
+	"ocmsim/scenarios"
 )
 
 // Schedule is the offered call rate over time: a linear ramp from Start to
@@ -49,11 +49,9 @@ func (s Schedule) Total() int { return s.Offered(s.Duration) }
 // ParseRate parses a rate flag: "50/s", "600/m", "3600/h" or "50" (per
 // second), as the `rate:` of a load profile.
 func ParseRate(s string) (float64, error) {
-	num, per, _ := strings.Cut(strings.TrimSpace(s), "/")
-	v, err := strconv.ParseFloat(num, 64)
-	div := map[string]float64{"": 1, "s": 1, "m": 60, "h": 3600}[per]
-	if err != nil || div == 0 || v <= 0 || math.IsInf(v, 0) {
+	v, ok := scenarios.ParseRate(s)
+	if !ok || v <= 0 {
 		return 0, fmt.Errorf("%w: rate %q: write calls per second like 50/s (or 600/m)", ErrInput, s)
 	}
-	return v / div, nil
+	return v, nil
 }
