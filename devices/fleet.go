@@ -122,7 +122,7 @@ func (f *Fleet) open() error {
 	}
 	// Thousands of devices answer in bursts: the default buffer drops them.
 	_ = conn.SetReadBuffer(4 << 20)
-	f.conn = &quietConn{PacketConn: conn}
+	f.conn = &quietConn{PacketConn: conn, sends: newSendLog()}
 	ua := conn.LocalAddr().(*net.UDPAddr)
 	f.addr, f.host, f.port = ua.String(), ua.IP.String(), ua.Port
 	fail := func(err error) error { conn.Close(); return fmt.Errorf("devices: %w", err) }
@@ -172,6 +172,10 @@ func (f *Fleet) waitServing() error {
 
 // Addr returns the local "ip:port" every device and caller uses.
 func (f *Fleet) Addr() string { return f.addr }
+
+// Sent returns how many SIP messages the fleet sent so far, and how many
+// of them were retransmissions.
+func (f *Fleet) Sent() Sent { return f.conn.sends.counts() }
 
 // Add adds a device. Register it (or RegisterAll) to make it reachable.
 func (f *Fleet) Add(s Spec) error {

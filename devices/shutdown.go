@@ -46,10 +46,21 @@ func (f *Fleet) Close() error {
 	return nil
 }
 
-// quietConn drops every datagram once quiet is set.
+// quietConn drops every datagram once quiet is set, and counts those it
+// sends.
 type quietConn struct {
 	net.PacketConn
 	quiet atomic.Bool
+	sends *sendLog
+}
+
+// WriteTo sends a datagram and counts it.
+func (c *quietConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	n, err := c.PacketConn.WriteTo(b, addr)
+	if err == nil {
+		c.sends.sent(b[:n], time.Now())
+	}
+	return n, err
 }
 
 // ReadFrom reads the next datagram, dropping them all once quiet.

@@ -91,12 +91,13 @@ func (t Threshold) Holds(v float64) bool {
 }
 
 // Metrics a threshold may name: durations (need a statistic), outcomes
-// (counts, or ratios of all calls when written with %), rates.
+// (counts, or ratios of all calls when written with %), rates, and others
+// (retransmissions: a count, or a ratio of the SIP messages sent).
 var (
 	durationMetrics = []string{"pdd", "setup", "answer"}
 	outcomeMetrics  = []string{"failed", "answered", "rejected", "unanswered", "timeout", "calls"}
 	rateMetrics     = []string{"rate"}
-	otherMetrics    = []string{"branches", "active"}
+	otherMetrics    = []string{"branches", "active", "retransmissions"}
 	stats           = []string{"p50", "p90", "p95", "p99", "p999", "max", "min", "avg", "mean"}
 	thresholdRE     = regexp.MustCompile(`^\s*([A-Za-z0-9_]+)(?:\(\s*([A-Za-z_]+)\s*\))?\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*$`)
 )

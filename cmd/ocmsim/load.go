@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"ocmsim/scenarios/load"
+	"ocmsim/sip/server"
 )
 
 // exitThresholds is the exit code of a load run that breached a threshold:
@@ -36,6 +38,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pprofOn := fs.Bool("pprof", false, "serve /debug/pprof/ on the --http address")
 	seed := fs.Uint64("seed", 1, "seed of the choice of mix entries and users")
 	logLevel := fs.String("log-level", "", "SIP stack logs to stderr at this level (debug, info, warn, error); default none")
+	procs := fs.Int("procs", 0, procsUsage+" (half the CPUs with --proxy, every CPU without)")
+	linger := fs.Duration("linger", server.RFCLinger, lingerUsage)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitBadArgs
@@ -45,6 +49,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadArgs
 	}
 	fail := func(code int, err error) int { fmt.Fprintln(stderr, "ocmsim load:", err); return code }
+	if *proxy != "" {
+		applyProcs(*procs, generatorProcs(runtime.NumCPU()))
+	} else {
+		applyProcs(*procs, 0)
+	}
+	server.LingerTransactions(*linger)
 	opts := load.Options{Proxy: *proxy, Sockets: *sockets, Duration: *duration, RegisterOnly: *registerOnly, Seed: *seed}
 	if *rate != "" {
 		if opts.Rate, err = load.ParseRate(*rate); err != nil {

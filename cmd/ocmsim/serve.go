@@ -34,6 +34,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pprofOn := fs.Bool("pprof", false, "serve /debug/pprof/ on the HTTP address")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
+	linger := fs.Duration("linger", server.RFCLinger, lingerUsage)
+	procs := fs.Int("procs", 0, procsUsage+" (every CPU)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitBadArgs
@@ -59,6 +61,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitBadArgs
 	}
 	tuneServeMemory()
+	server.LingerTransactions(*linger)
+	applyProcs(*procs, 0)
 	psaps, err := f.Tenant.PSAPDirectory()
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)

@@ -84,6 +84,11 @@ func TestRunSmoke(t *testing.T) {
 	if !s.Passed() {
 		t.Errorf("thresholds failed: %+v", s.Thresholds)
 	}
+	// Every device sends two REGISTERs (digest challenge), every call an
+	// INVITE and its ACK or CANCEL, every answer a 180 and a 200 at least.
+	if min := uint64(2*s.Devices + 2*s.Placed + 2*s.Classes[ClassAnswered]); s.Sent.Messages < min || s.Sent.Retransmissions > s.Sent.Messages {
+		t.Errorf("sent %+v, want at least %d messages", s.Sent, min)
+	}
 	if s.PeakRSSBytes <= 0 {
 		t.Error("no peak RSS")
 	}

@@ -2,6 +2,8 @@ package load
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"ocmsim/devices"
 )
 
 // genMetrics are the generator's ocmsim_load_* collectors.
@@ -16,8 +18,9 @@ type genMetrics struct {
 	branches   prometheus.Histogram
 }
 
-// newGenMetrics creates the collectors and registers them on reg (nil: not registered).
-func newGenMetrics(reg prometheus.Registerer) *genMetrics {
+// newGenMetrics creates the collectors and registers them on reg (nil: not
+// registered), with counters of the SIP messages sent that read sent.
+func newGenMetrics(reg prometheus.Registerer, sent func() devices.Sent) *genMetrics {
 	buckets := prometheus.ExponentialBuckets(0.001, 2, 16)
 	m := &genMetrics{
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -47,7 +50,13 @@ func newGenMetrics(reg prometheus.Registerer) *genMetrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.calls, m.placed, m.skipped, m.active, m.registered, m.pdd, m.answer, m.branches)
+		reg.MustRegister(m.calls, m.placed, m.skipped, m.active, m.registered, m.pdd, m.answer, m.branches,
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "ocmsim_load_sip_messages_sent_total", Help: "SIP messages the simulated devices, callers and PSAPs sent.",
+			}, func() float64 { return float64(sent().Messages) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "ocmsim_load_retransmissions_total", Help: "SIP messages the simulated side sent again (retransmissions).",
+			}, func() float64 { return float64(sent().Retransmissions) }))
 	}
 	return m
 }

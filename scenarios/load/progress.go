@@ -65,9 +65,8 @@ func (r *runner) summary() *Summary {
 		Calls: r.finished, Failed: r.failed, Classes: r.classes, Codes: r.codes, AnsweredBy: r.answeredBy,
 		Emergency: r.emergency, Mix: r.mix,
 		PDDMs: distOf(r.hist.pdd, 1e-3), SetupMs: distOf(r.hist.setup, 1e-3), AnswerMs: distOf(r.hist.answer, 1e-3),
-		Branches:        distOf(r.hist.branches, 1),
-		Retransmissions: "not observed: sipgo retransmits inside its transactions without telling the devices layer",
-		PeakRSSBytes:    PeakRSS(), hist: r.hist}
+		Branches: distOf(r.hist.branches, 1), Sent: r.sent(),
+		PeakRSSBytes: PeakRSS(), hist: r.hist}
 	if len(s.Emergency) == 0 {
 		s.Emergency = nil
 	}

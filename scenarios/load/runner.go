@@ -28,10 +28,12 @@ type runner struct {
 	psaps   *devices.Fleet   // the tenant's simulated PSAPs; nil without
 	fleets  []*devices.Fleet // device fleets
 	callers []*devices.Fleet // the PSTN side: calls are spread over them
-	calls   *tracker
-	began   time.Time
-	regTime time.Duration
-	regFail int
+	// simulated is every fleet above once started, for sent.
+	simulated atomic.Pointer[[]*devices.Fleet]
+	calls     *tracker
+	began     time.Time
+	regTime   time.Duration
+	regFail   int
 
 	phase    atomic.Value // string
 	placed   atomic.Int64
@@ -58,9 +60,10 @@ type runner struct {
 }
 
 func newRunner(f *scenarios.File, dir *routing.Directory, pop *population, prof scenarios.LoadProfile, opts Options) *runner {
-	r := &runner{f: f, dir: dir, pop: pop, prof: prof, opts: opts, m: newGenMetrics(opts.Registry),
+	r := &runner{f: f, dir: dir, pop: pop, prof: prof, opts: opts,
 		classes: map[string]int{}, codes: map[string]int{}, answeredBy: map[string]int{}, emergency: map[string]int{},
 		hist: histograms{pdd: &Histogram{}, setup: &Histogram{}, answer: &Histogram{}, branches: &Histogram{}}}
+	r.m = newGenMetrics(opts.Registry, r.sent)
 	r.calls = newTracker(r)
 	for _, m := range prof.Mix {
 		r.mix = append(r.mix, MixResult{Entry: entryName(m), Expected: expected(&m)})
@@ -95,6 +98,11 @@ func (r *runner) start(ctx context.Context) error {
 		}
 		r.callers = append(r.callers, fl)
 	}
+	all := append(append([]*devices.Fleet{}, r.fleets...), r.callers...)
+	if r.psaps != nil {
+		all = append(all, r.psaps)
+	}
+	r.simulated.Store(&all)
 	for _, id := range r.pop.order {
 		dev, _ := r.dir.Device(id)
 		info := r.pop.devices[id]
@@ -248,6 +256,17 @@ func (r *runner) fleetOf(id string) (*devices.Fleet, bool) {
 		return nil, false
 	}
 	return r.fleets[info.fleet], true
+}
+
+// sent sums what every simulated fleet sent so far.
+func (r *runner) sent() devices.Sent {
+	var s devices.Sent
+	if all := r.simulated.Load(); all != nil {
+		for _, fl := range *all {
+			s = s.Add(fl.Sent())
+		}
+	}
+	return s
 }
 
 // close stops the fleets, then the proxy.

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"ocmsim/devices"
 )
 
 // Outcome classes of a call. A call counts as failed when its class is not
@@ -100,8 +102,10 @@ type Summary struct {
 	AnswerMs Dist `json:"answerMs"` // INVITE → 2xx
 	Branches Dist `json:"branches"` // devices that got the INVITE, per call
 
-	Retransmissions string        `json:"retransmissions"`
-	Media           *MediaSummary `json:"media,omitempty"`
+	// Sent is every SIP message the simulated devices, callers and PSAPs
+	// sent, and how many of them were retransmissions.
+	Sent  devices.Sent  `json:"sent"`
+	Media *MediaSummary `json:"media,omitempty"`
 
 	PeakRSSBytes int64     `json:"peakRSSBytes"`
 	Thresholds   []Verdict `json:"thresholds"`
@@ -163,7 +167,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}{{"pdd ms", s.PDDMs, "ms"}, {"setup ms", s.SetupMs, "ms"}, {"answer ms", s.AnswerMs, "ms"}, {"branches", s.Branches, ""}} {
 		p.printf("%-12s %8d %8.1f %8.1f %8.1f %8.1f %8.1f %8.2f\n", d.name, d.d.Count, d.d.P50, d.d.P90, d.d.P95, d.d.P99, d.d.Max, d.d.Mean)
 	}
-	p.printf("retransm.  %s\n", s.Retransmissions)
+	p.printf("retransm.  %d of %d SIP messages sent (%.3f%%)\n", s.Sent.Retransmissions, s.Sent.Messages, 100*s.Sent.Share())
 	if m := s.Media; m != nil {
 		p.printf("media      %d streams, lost %d of %d (%.3f%%), jitter mean %.2fms max %.2fms\n", m.Streams, m.Lost,
 			m.Expected, 100*m.LossRate, m.JitterMeanMs, m.JitterMaxMs)

@@ -49,6 +49,16 @@ func measure(s *Summary, t scenarios.Threshold) (float64, string, string, bool) 
 		return s.AchievedRate, fmt.Sprintf("%.1f/s", s.AchievedRate), "", true
 	case "active":
 		return float64(s.MaxActive), fmt.Sprintf("%d (max active)", s.MaxActive), "", true
+	case "retransmissions":
+		n := s.Sent.Retransmissions
+		if t.Unit != scenarios.UnitRatio {
+			return float64(n), fmt.Sprintf("%d", n), "", true
+		}
+		if s.Sent.Messages == 0 {
+			return 0, "", "no SIP messages sent", false
+		}
+		r := s.Sent.Share()
+		return r, fmt.Sprintf("%.3f%% (%d of %d messages)", 100*r, n, s.Sent.Messages), "", true
 	case "branches":
 		h := s.hist.branches
 		if h == nil || h.Count() == 0 {

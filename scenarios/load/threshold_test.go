@@ -4,11 +4,12 @@ import (
 	"testing"
 	"time"
 
+	"ocmsim/devices"
 	"ocmsim/scenarios"
 )
 
 func TestEvaluate(t *testing.T) {
-	s := &Summary{Calls: 200, Failed: 1, AchievedRate: 19.5, MaxActive: 12,
+	s := &Summary{Calls: 200, Failed: 1, AchievedRate: 19.5, MaxActive: 12, Sent: devices.Sent{Messages: 4000, Retransmissions: 6},
 		Classes: map[string]int{ClassAnswered: 150, ClassRejected: 30, ClassUnanswered: 19, ClassTimeout: 1},
 		hist:    histograms{pdd: &Histogram{}, setup: &Histogram{}, answer: &Histogram{}, branches: &Histogram{}}}
 	for i := range 100 {
@@ -48,6 +49,9 @@ func TestEvaluate(t *testing.T) {
 		{name: "active", th: count("active", "<", 13), pass: true},
 		{name: "branches mean", th: count("branches", "==", 2.5), pass: true},
 		{name: "branches max", th: scenarios.Threshold{Stat: "max", Metric: "branches", Op: "<=", Value: 3}, pass: true},
+		{name: "retransmissions count", th: count("retransmissions", "<=", 6), pass: true},
+		{name: "retransmissions ratio", th: ratio("retransmissions", "<", 0.001), pass: false}, // 0.15 %
+		{name: "retransmissions ratio loose", th: ratio("retransmissions", "<", 0.002), pass: true},
 		{name: "unknown metric", th: count("bogus", "<", 1), pass: false},
 	}
 	for _, tt := range tests {

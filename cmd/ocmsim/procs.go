@@ -1,0 +1,39 @@
+package main
+
+import (
+	"os"
+	"runtime"
+)
+
+// procsUsage is the help text of --procs.
+const procsUsage = "Go threads running at once (GOMAXPROCS); 0: the GOMAXPROCS variable, else the default"
+
+// applyProcs sets GOMAXPROCS from --procs: flag when positive, else the
+// GOMAXPROCS environment variable's (already in effect), else def when
+// positive; 0 leaves Go's default, every CPU.
+func applyProcs(flag, def int) {
+	if n := procsFor(flag, os.Getenv("GOMAXPROCS") != "", def); n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
+}
+
+// procsFor is the GOMAXPROCS to set, 0 for none (see applyProcs).
+func procsFor(flag int, envSet bool, def int) int {
+	switch {
+	case flag > 0:
+		return flag
+	case envSet:
+		return 0
+	}
+	return max(def, 0)
+}
+
+// generatorProcs is `ocmsim load`'s default against an external proxy:
+// half the CPUs, at least one. On loopback the proxy under test shares the
+// machine, and on 2 cores one thread drove 1.5× the calls of two: with two,
+// the generator's threads hand every message to each other (futex
+// wake-ups) and compete with the proxy for the same cores.
+func generatorProcs(cpus int) int { return max(cpus/2, 1) }
+
+// lingerUsage is the help text of --linger.
+const lingerUsage = "how long finished transactions absorb retransmissions (RFC 3261 Timers D, J, L, M: 32s; Kamailio keeps them its wt_timer, 5s)"
