@@ -139,21 +139,32 @@ func CallerIs(t EventType) Match {
 // stream is an append-only list of events that wakes its waiters.
 type stream struct {
 	events  []Event
-	changed chan struct{} // closed and replaced on every append
+	changed chan struct{} // closed on the next append; nil while nobody waits
 }
 
-func newStream() *stream { return &stream{changed: make(chan struct{})} }
+func newStream() *stream { return &stream{} }
 
 func (s *stream) add(e Event) {
 	s.events = append(s.events, e)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// next returns a channel closed on the next append.
+func (s *stream) next() chan struct{} {
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.changed
 }
 
 // journal is the fleet's event log: every event, and each call's events
 // on their own so waiting for one call stays cheap in long runs.
 type journal struct {
 	mu      sync.Mutex
+	discard bool // events only go to onEvent (Config.DiscardEvents)
 	all     *stream
 	calls   map[string]*stream
 	onEvent func(Event)
@@ -165,8 +176,12 @@ type journal struct {
 	stale               int
 }
 
-func newJournal(onEvent func(Event)) *journal {
-	return &journal{all: newStream(), calls: map[string]*stream{}, onEvent: onEvent, forgotten: map[string]bool{}}
+// forgottenGeneration is how many forgotten calls a journal that discards
+// its events remembers before it starts a new generation.
+const forgottenGeneration = 4096
+
+func newJournal(onEvent func(Event), discard bool) *journal {
+	return &journal{all: newStream(), calls: map[string]*stream{}, onEvent: onEvent, discard: discard, forgotten: map[string]bool{}}
 }
 
 func (j *journal) add(e Event) {
@@ -175,9 +190,11 @@ func (j *journal) add(e Event) {
 		j.mu.Unlock() // a late event of a call that is over (a retransmission)
 		return
 	}
-	j.all.add(e)
-	if e.CallID != "" {
-		j.call(e.CallID).add(e)
+	if !j.discard {
+		j.all.add(e)
+		if e.CallID != "" {
+			j.call(e.CallID).add(e)
+		}
 	}
 	j.mu.Unlock()
 	if j.onEvent != nil {
@@ -232,7 +249,7 @@ func (j *journal) wait(ctx context.Context, id string, m Match) (Event, error) {
 				return e, nil
 			}
 		}
-		changed := s.changed
+		changed := s.next()
 		j.mu.Unlock()
 		select {
 		case <-changed:
@@ -248,6 +265,13 @@ func (j *journal) wait(ctx context.Context, id string, m Match) (Event, error) {
 func (j *journal) forget(id string) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.discard {
+		j.forgotten[id] = true
+		if len(j.forgotten) >= forgottenGeneration {
+			j.previous, j.forgotten = j.forgotten, map[string]bool{}
+		}
+		return
+	}
 	if s := j.calls[id]; s != nil {
 		j.stale += len(s.events)
 	}

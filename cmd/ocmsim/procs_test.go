@@ -22,8 +22,8 @@ func TestProcsFor(t *testing.T) {
 		}
 	}
 	for cpus, want := range map[int]int{1: 1, 2: 1, 3: 1, 8: 4} {
-		if got := generatorProcs(cpus); got != want {
-			t.Errorf("generatorProcs(%d) = %d, want %d", cpus, got, want)
+		if got := sharedProcs(cpus); got != want {
+			t.Errorf("sharedProcs(%d) = %d, want %d", cpus, got, want)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	logFormat := fs.String("log-format", "text", "text or json")
 	linger := fs.Duration("linger", server.RFCLinger, lingerUsage)
-	procs := fs.Int("procs", 0, procsUsage+" (every CPU)")
+	procs := fs.Int("procs", 0, procsUsage+" (half the CPUs: its peers on loopback share the machine)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitBadArgs
@@ -62,7 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tuneServeMemory()
 	server.LingerTransactions(*linger)
-	applyProcs(*procs, 0)
+	applyProcs(*procs, sharedProcs(runtime.NumCPU()))
 	psaps, err := f.Tenant.PSAPDirectory()
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)

@@ -83,7 +83,7 @@ func (r *runner) start(ctx context.Context) error {
 			return err
 		}
 	}
-	cfg := devices.Config{Proxy: r.proxy, Domain: r.dir.Domain(), Logger: r.opts.Logger, OnEvent: r.calls.onEvent}
+	cfg := devices.Config{Proxy: r.proxy, Domain: r.dir.Domain(), Logger: r.opts.Logger, OnEvent: r.calls.onEvent, DiscardEvents: true}
 	for range r.opts.Sockets {
 		fl, err := devices.NewFleet(cfg)
 		if err != nil {
