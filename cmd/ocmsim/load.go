@@ -50,7 +50,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fail := func(code int, err error) int { fmt.Fprintln(stderr, "ocmsim load:", err); return code }
 	if *proxy != "" {
-		applyProcs(*procs, sharedProcs(runtime.NumCPU()))
+		applyProcs(*procs, sharedProcs(runtime.GOMAXPROCS(0)))
 	} else {
 		applyProcs(*procs, 0)
 	}

@@ -63,7 +63,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tuneServeMemory()
 	server.LingerTransactions(*linger)
-	applyProcs(*procs, sharedProcs(runtime.NumCPU()))
+	applyProcs(*procs, sharedProcs(runtime.GOMAXPROCS(0)))
 	psaps, err := f.Tenant.PSAPDirectory()
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)
