@@ -89,6 +89,9 @@ func TestRunSmoke(t *testing.T) {
 	if min := uint64(2*s.Devices + 2*s.Placed + 2*s.Classes[ClassAnswered]); s.Sent.Messages < min || s.Sent.Retransmissions > s.Sent.Messages {
 		t.Errorf("sent %+v, want at least %d messages", s.Sent, min)
 	}
+	if s.Threads < 1 || s.CPUSeconds <= 0 {
+		t.Errorf("threads %d, CPU %.3fs: want both measured", s.Threads, s.CPUSeconds)
+	}
 	if s.PeakRSSBytes <= 0 {
 		t.Error("no peak RSS")
 	}

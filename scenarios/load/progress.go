@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -66,6 +67,7 @@ func (r *runner) summary() *Summary {
 		Emergency: r.emergency, Mix: r.mix,
 		PDDMs: distOf(r.hist.pdd, 1e-3), SetupMs: distOf(r.hist.setup, 1e-3), AnswerMs: distOf(r.hist.answer, 1e-3),
 		Branches: distOf(r.hist.branches, 1), Sent: r.sent(),
+		CPUSeconds: r.genCPU.Seconds(), Threads: runtime.GOMAXPROCS(0),
 		PeakRSSBytes: PeakRSS(), hist: r.hist}
 	if len(s.Emergency) == 0 {
 		s.Emergency = nil

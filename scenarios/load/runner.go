@@ -43,6 +43,7 @@ type runner struct {
 	wg       sync.WaitGroup // call goroutines
 	genStart time.Time
 	genTime  time.Duration
+	genCPU   time.Duration // CPU used from genStart to genTime
 
 	mu         sync.Mutex // guards the results below
 	maxActive  int
@@ -177,6 +178,7 @@ func (r *runner) generate(ctx context.Context) {
 	sched := Schedule{Start: r.prof.Start, Target: r.prof.Target, RampUp: r.prof.RampUp, Duration: r.prof.Duration}
 	rng := rand.New(rand.NewPCG(r.opts.Seed, r.opts.Seed^0x9e3779b97f4a7c15))
 	r.genStart = time.Now()
+	cpuStart := processCPU()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	done := 0
@@ -201,6 +203,7 @@ func (r *runner) generate(ctx context.Context) {
 		}
 	}
 	r.genTime = time.Since(r.genStart)
+	r.genCPU = processCPU() - cpuStart
 	r.phase.Store("drain")
 	drained := make(chan struct{})
 	go func() { r.wg.Wait(); close(drained) }()

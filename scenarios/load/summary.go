@@ -107,6 +107,12 @@ type Summary struct {
 	Sent  devices.Sent  `json:"sent"`
 	Media *MediaSummary `json:"media,omitempty"`
 
+	// CPUSeconds is the CPU time this process (the generator, and the
+	// in-process proxy when there is one) used while calls were placed;
+	// Threads is its GOMAXPROCS.
+	CPUSeconds float64 `json:"cpuSeconds"`
+	Threads    int     `json:"threads"`
+
 	PeakRSSBytes int64     `json:"peakRSSBytes"`
 	Thresholds   []Verdict `json:"thresholds"`
 
@@ -171,6 +177,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if m := s.Media; m != nil {
 		p.printf("media      %d streams, lost %d of %d (%.3f%%), jitter mean %.2fms max %.2fms\n", m.Streams, m.Lost,
 			m.Expected, 100*m.LossRate, m.JitterMeanMs, m.JitterMaxMs)
+	}
+	if busy := s.Busy(); busy > 0 && s.Placed > 0 {
+		p.printf("cpu        %.1fs over %.1fs: %.2f of %d thread(s), %.2f ms per call\n", s.CPUSeconds, s.DurationS,
+			busy*float64(s.Threads), s.Threads, 1000*s.CPUSeconds/float64(s.Placed))
+		if busy >= busyShare {
+			p.printf("           this process was %.0f%% busy: it, not the proxy, may be what limits the run (--procs)\n", 100*busy)
+		}
 	}
 	if s.PeakRSSBytes > 0 {
 		p.printf("peak RSS   %.1f MiB\n", float64(s.PeakRSSBytes)/(1<<20))
