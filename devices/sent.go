@@ -18,8 +18,9 @@ type Sent struct {
 	// Messages is every SIP message sent.
 	Messages uint64 `json:"messages"`
 	// Retransmissions is how many of them repeat a message sent before:
-	// the same start line, top Via and CSeq (sipgo's Timer A/E/G resends
-	// and the responses it sends again for a retransmitted request).
+	// the same start line, top Via and CSeq (sipgo's Timer A/E resends of
+	// requests, the devices' 2xx resends until the ACK, and responses sent
+	// again for a retransmitted request).
 	Retransmissions uint64 `json:"retransmissions"`
 }
 

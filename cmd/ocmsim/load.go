@@ -49,11 +49,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitBadArgs
 	}
 	fail := func(code int, err error) int { fmt.Fprintln(stderr, "ocmsim load:", err); return code }
+	defaultProcs := 0 // in process the proxy runs here too: every CPU
 	if *proxy != "" {
-		applyProcs(*procs, sharedProcs(runtime.GOMAXPROCS(0)))
-	} else {
-		applyProcs(*procs, 0)
+		defaultProcs = sharedProcs(runtime.GOMAXPROCS(0))
 	}
+	applyProcs(*procs, defaultProcs)
 	server.LingerTransactions(*linger)
 	opts := load.Options{Proxy: *proxy, Sockets: *sockets, Duration: *duration, RegisterOnly: *registerOnly, Seed: *seed}
 	if *rate != "" {

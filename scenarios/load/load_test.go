@@ -86,8 +86,8 @@ func TestRunSmoke(t *testing.T) {
 	}
 	// Every device sends two REGISTERs (digest challenge), every call an
 	// INVITE and its ACK or CANCEL, every answer a 180 and a 200 at least.
-	if min := uint64(2*s.Devices + 2*s.Placed + 2*s.Classes[ClassAnswered]); s.Sent.Messages < min || s.Sent.Retransmissions > s.Sent.Messages {
-		t.Errorf("sent %+v, want at least %d messages", s.Sent, min)
+	if least := uint64(2*s.Devices + 2*s.Placed + 2*s.Classes[ClassAnswered]); s.Sent.Messages < least || s.Sent.Retransmissions > s.Sent.Messages {
+		t.Errorf("sent %+v, want at least %d messages", s.Sent, least)
 	}
 	if s.Threads < 1 || s.CPUSeconds <= 0 {
 		t.Errorf("threads %d, CPU %.3fs: want both measured", s.Threads, s.CPUSeconds)

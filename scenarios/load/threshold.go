@@ -50,15 +50,7 @@ func measure(s *Summary, t scenarios.Threshold) (float64, string, string, bool) 
 	case "active":
 		return float64(s.MaxActive), fmt.Sprintf("%d (max active)", s.MaxActive), "", true
 	case "retransmissions":
-		n := s.Sent.Retransmissions
-		if t.Unit != scenarios.UnitRatio {
-			return float64(n), fmt.Sprintf("%d", n), "", true
-		}
-		if s.Sent.Messages == 0 {
-			return 0, "", "no SIP messages sent", false
-		}
-		r := s.Sent.Share()
-		return r, fmt.Sprintf("%.3f%% (%d of %d messages)", 100*r, n, s.Sent.Messages), "", true
+		return countOrShare(t, int(s.Sent.Retransmissions), int(s.Sent.Messages), " messages", "no SIP messages sent")
 	case "branches":
 		h := s.hist.branches
 		if h == nil || h.Count() == 0 {
@@ -78,14 +70,21 @@ func measure(s *Summary, t scenarios.Threshold) (float64, string, string, bool) 
 	if !ok {
 		return 0, "", "unknown metric " + t.Metric, false
 	}
+	return countOrShare(t, n, s.Calls, "", "no calls")
+}
+
+// countOrShare measures n as a count or, for a threshold written with %,
+// as a share of total (unit names what total counts); none is the note
+// when total is 0.
+func countOrShare(t scenarios.Threshold, n, total int, unit, none string) (float64, string, string, bool) {
 	if t.Unit != scenarios.UnitRatio {
 		return float64(n), fmt.Sprintf("%d", n), "", true
 	}
-	if s.Calls == 0 {
-		return 0, "", "no calls", false
+	if total == 0 {
+		return 0, "", none, false
 	}
-	r := float64(n) / float64(s.Calls)
-	return r, fmt.Sprintf("%.3f%% (%d of %d)", 100*r, n, s.Calls), "", true
+	r := float64(n) / float64(total)
+	return r, fmt.Sprintf("%.3f%% (%d of %d%s)", 100*r, n, total, unit), "", true
 }
 
 func outcomeCount(s *Summary, metric string) (int, bool) {

@@ -56,9 +56,7 @@ func TestExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !rep.Passed() {
-				var b bytes.Buffer
-				WriteText(&b, rep, TextOptions{Verbose: true})
-				t.Errorf("scenario failed:\n%s", b.String())
+				t.Errorf("scenario failed:\n%s", reportText(t, rep, true))
 			}
 		})
 	}
@@ -83,10 +81,10 @@ func runFile(t *testing.T, path string) *Report {
 }
 
 // reportText is the text report of rep.
-func reportText(t *testing.T, rep *Report) string {
+func reportText(t *testing.T, rep *Report, verbose bool) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := WriteText(&b, rep, TextOptions{}); err != nil {
+	if err := WriteText(&b, rep, TextOptions{Verbose: verbose}); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
@@ -99,7 +97,7 @@ func TestFailingScenario(t *testing.T) {
 	if rep.Passed() {
 		t.Fatal("the failing scenario passed")
 	}
-	out := reportText(t, rep)
+	out := reportText(t, rep, false)
 	for _, want := range []string{
 		"FAIL ",
 		"testdata/failing.yaml:11 step 1 (call c1 +12065550123 → +14255550100): ringing",
@@ -174,9 +172,7 @@ func TestTwentySteps(t *testing.T) {
 	}
 	took := time.Since(start)
 	if !rep.Passed() {
-		var b bytes.Buffer
-		WriteText(&b, rep, TextOptions{Verbose: true})
-		t.Fatalf("scenario failed:\n%s", b.String())
+		t.Fatalf("scenario failed:\n%s", reportText(t, rep, true))
 	}
 	t.Logf("20 steps in %v", took.Round(time.Millisecond))
 	if took > 2*time.Second {
@@ -209,9 +205,7 @@ func TestRunExternalProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !rep.Passed() {
-		var b bytes.Buffer
-		WriteText(&b, rep, TextOptions{Verbose: true})
-		t.Fatalf("scenario failed:\n%s", b.String())
+		t.Fatalf("scenario failed:\n%s", reportText(t, rep, true))
 	}
 	if len(rep.Calls) != 1 || rep.Calls[0].AnsweredBy != "adele-laptop" {
 		t.Errorf("calls: %+v", rep.Calls)
@@ -248,7 +242,7 @@ func TestNoSocketsLeft(t *testing.T) {
 // and says what the PSAP received.
 func TestFailingEmergency(t *testing.T) {
 	rep := runFile(t, "testdata/emergency-failing.yaml")
-	out := reportText(t, rep)
+	out := reportText(t, rep, false)
 	for _, want := range []string{
 		"emergency-failing.yaml:5 step 1 (emergency", "): psap", "got:      psap-king (point match)",
 		"): path", "got:      operator",

@@ -91,9 +91,7 @@ func TestRealSoftphoneRegisters(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !rep.Passed() {
-		var b bytes.Buffer
-		WriteText(&b, rep, TextOptions{Verbose: true})
-		t.Fatalf("scenario failed:\n%s", b.String())
+		t.Fatalf("scenario failed:\n%s", reportText(t, rep, true))
 	}
 	if fl == nil {
 		t.Fatal("the softphone never started")
