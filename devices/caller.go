@@ -164,6 +164,9 @@ func (f *Fleet) Dial(ctx context.Context, r CallRequest) (*Call, error) {
 	if !f.spawn(func() {
 		if pending != nil {
 			c.onResponse(pending)
+			if pending.StatusCode >= 200 {
+				return
+			}
 		}
 		c.read()
 	}) {
@@ -206,13 +209,25 @@ func (c *Call) authenticate(ctx context.Context, d *device) (tx sip.ClientTransa
 	}
 }
 
-// read drains the INVITE transaction.
+// read drains the INVITE transaction until its final response (2xx that
+// come later reach onResponse through OnRetransmission).
 func (c *Call) read() {
 	for {
 		select {
 		case res := <-c.tx.Responses():
 			c.onResponse(res)
+			if res.StatusCode >= 200 {
+				return
+			}
 		case <-c.tx.Done():
+			for drained := false; !drained; { // responses it buffered before it ended
+				select {
+				case res := <-c.tx.Responses():
+					c.onResponse(res)
+				default:
+					drained = true
+				}
+			}
 			c.mu.Lock()
 			final := c.final
 			c.mu.Unlock()

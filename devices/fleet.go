@@ -12,7 +12,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
-	_ "ocmsim/internal/udpsize" // emergency INVITEs with PIDF-LO exceed 1,300 bytes
+	"ocmsim/internal/uatx"
 )
 
 // Config is what NewFleet needs. Only Proxy is required.
@@ -51,15 +51,16 @@ var ErrClosed = errors.New("devices: fleet closed")
 var ErrUnknownDevice = errors.New("devices: unknown device")
 
 // Fleet is a set of simulated devices and callers sharing one UDP socket
-// and one sipgo user agent. Requests are dispatched to devices by the
-// Request-URI user (the device's username); everything else belongs to
-// the calls placed with Dial. It is safe for concurrent use.
+// and one lean transaction layer (uatx; sipgo's client builds requests).
+// Requests are dispatched to devices by the Request-URI user (the
+// device's username); everything else belongs to the calls placed with
+// Dial. It is safe for concurrent use.
 type Fleet struct {
 	cfg    Config
 	log    *slog.Logger
-	conn   *quietConn
+	conn   *countingConn
 	ua     *sipgo.UserAgent
-	srv    *sipgo.Server
+	layer  *uatx.Layer
 	client *sipgo.Client
 	addr   string // local "ip:port"
 	host   string
@@ -108,11 +109,12 @@ func NewFleet(cfg Config) (*Fleet, error) {
 		return nil, err
 	}
 	f.life, f.stop = context.WithCancel(context.Background())
-	go func() { defer close(f.served); _ = f.srv.ServeUDP(f.conn) }()
-	if err := f.waitServing(); err != nil {
-		f.Close()
-		return nil, err
-	}
+	go func() {
+		defer close(f.served)
+		if err := f.layer.Serve(); err != nil {
+			f.log.Error("devices: socket read failed", "addr", f.addr, "error", err)
+		}
+	}()
 	return f, nil
 }
 
@@ -127,52 +129,20 @@ func (f *Fleet) open() error {
 	}
 	// Thousands of devices answer in bursts: the default buffer drops them.
 	_ = conn.SetReadBuffer(4 << 20)
-	f.conn = &quietConn{PacketConn: conn, sends: newSendLog()}
+	f.conn = &countingConn{PacketConn: conn, sends: newSendLog()}
 	ua := conn.LocalAddr().(*net.UDPAddr)
 	f.addr, f.host, f.port = ua.String(), ua.IP.String(), ua.Port
 	fail := func(err error) error { conn.Close(); return fmt.Errorf("devices: %w", err) }
-	if f.ua, err = sipgo.NewUA(sipgo.WithUserAgent("ocmsim-devices"), sipgo.WithUserAgentHostname(f.host),
-		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerUnhandledResponseHandler(f.onStrayResponse))); err != nil {
+	if f.ua, err = sipgo.NewUA(sipgo.WithUserAgent("ocmsim-devices"), sipgo.WithUserAgentHostname(f.host)); err != nil {
 		return fail(err)
 	}
-	if f.srv, err = sipgo.NewServer(f.ua, sipgo.WithServerLogger(f.log)); err != nil {
+	if f.client, err = sipgo.NewClient(f.ua, sipgo.WithClientAddr(f.addr), sipgo.WithClientLogger(f.log)); err != nil {
 		f.ua.Close()
 		return fail(err)
 	}
-	if f.client, err = sipgo.NewClient(f.ua, sipgo.WithClientAddr(f.addr), sipgo.WithClientConnectionAddr(f.addr),
-		sipgo.WithClientLogger(f.log)); err != nil {
-		f.ua.Close()
-		return fail(err)
-	}
-	f.srv.OnInvite(f.handle(f.onInvite))
-	f.srv.OnAck(f.handle(f.onAck))
-	f.srv.OnBye(f.handle(f.onBye))
-	f.srv.OnCancel(f.handle(func(req *sip.Request, tx sip.ServerTransaction) {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
-	}))
-	f.srv.OnOptions(f.handle(func(req *sip.Request, tx sip.ServerTransaction) { respond(tx, req, 200, "OK") }))
+	f.layer = uatx.New(f.conn, f.dispatch, f.onStrayResponse, f.log)
+	f.client.TxRequester = f.layer
 	return nil
-}
-
-// waitServing waits until sipgo has put the socket in its pool: a request
-// sent before that would try to bind the same address again.
-func (f *Fleet) waitServing() error {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		if c, err := f.ua.TransportLayer().GetConnection("udp", f.addr); err == nil && c != nil {
-			c.TryClose() // GetConnection took a reference
-			return nil
-		}
-		select {
-		case <-f.served:
-			return errors.New("devices: socket closed before serving")
-		default:
-		}
-		if time.Now().After(deadline) {
-			return errors.New("devices: socket not serving after 2s")
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // Addr returns the local "ip:port" every device and caller uses.
@@ -294,18 +264,33 @@ func (f *Fleet) spawn(fn func()) bool {
 	return true
 }
 
-// handle wraps a handler so Close waits for it and none runs after Close.
-func (f *Fleet) handle(h sipgo.RequestHandler) sipgo.RequestHandler {
-	return func(req *sip.Request, tx sip.ServerTransaction) {
-		f.mu.Lock()
-		if f.closed {
-			f.mu.Unlock()
-			return
-		}
-		f.wg.Add(1)
-		f.mu.Unlock()
-		defer f.wg.Done()
-		h(req, tx)
+// dispatch hands a new request to its handler. INVITE and BYE run on a
+// goroutine Close waits for (a call lasts; a BYE stops media); the others
+// are answered on the reader goroutine.
+func (f *Fleet) dispatch(req *sip.Request, tx *uatx.ServerTx) {
+	var h func(*sip.Request, sip.ServerTransaction)
+	switch req.Method {
+	case sip.INVITE:
+		h = f.onInvite
+	case sip.BYE:
+		h = f.onBye
+	case sip.ACK:
+		f.onAck(req)
+		return
+	case sip.CANCEL: // one that matched no INVITE
+		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		return
+	case sip.OPTIONS:
+		respond(tx, req, 200, "OK")
+		return
+	default:
+		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
+		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
+		_ = tx.Respond(res)
+		return
+	}
+	if !f.spawn(func() { defer tx.Release(); h(req, tx) }) {
+		tx.Release()
 	}
 }
 
@@ -322,7 +307,7 @@ func (f *Fleet) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	d.onInvite(req, tx)
 }
 
-func (f *Fleet) onAck(req *sip.Request, _ sip.ServerTransaction) {
+func (f *Fleet) onAck(req *sip.Request) {
 	if d := f.byUsername(req.Recipient.User); d != nil {
 		d.onAck(req)
 	}

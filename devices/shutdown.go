@@ -2,7 +2,6 @@ package devices
 
 import (
 	"net"
-	"sync/atomic"
 	"time"
 )
 
@@ -34,41 +33,23 @@ func (f *Fleet) Close() error {
 		c.terminate()
 	}
 	f.wg.Wait()
-	// sipgo handles each datagram on a goroutine of its own; one that finds
-	// the socket gone from its pool opens a new one. Stop passing datagrams
-	// on, let those already read finish, then close.
-	f.conn.quiet.Store(true)
-	time.Sleep(20 * time.Millisecond)
 	f.conn.Close()
-	<-f.served
-	f.srv.Close()
+	<-f.served // the reader ended and terminated every transaction
 	f.ua.Close()
 	return nil
 }
 
-// quietConn drops every datagram once quiet is set, and counts those it
-// sends.
-type quietConn struct {
+// countingConn counts the datagrams it sends.
+type countingConn struct {
 	net.PacketConn
-	quiet atomic.Bool
 	sends *sendLog
 }
 
 // WriteTo sends a datagram and counts it.
-func (c *quietConn) WriteTo(b []byte, addr net.Addr) (int, error) {
+func (c *countingConn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	n, err := c.PacketConn.WriteTo(b, addr)
 	if err == nil {
 		c.sends.sent(b[:n], time.Now())
 	}
 	return n, err
-}
-
-// ReadFrom reads the next datagram, dropping them all once quiet.
-func (c *quietConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	for {
-		n, addr, err := c.PacketConn.ReadFrom(b)
-		if err != nil || !c.quiet.Load() {
-			return n, addr, err
-		}
-	}
 }
