@@ -119,9 +119,9 @@ func (l *Layer) receive(data []byte, src net.Addr) {
 		return
 	}
 	msg.SetTransport("UDP")
-	msg.SetSource(src.String())
 	switch m := msg.(type) {
 	case *sip.Request:
+		m.SetSource(src.String()) // responses built from it go back there
 		l.onRequest(m, src)
 	case *sip.Response:
 		l.onResponse(m)
@@ -278,9 +278,12 @@ func (l *Layer) write(msg sip.Message, dst net.Addr) error {
 // encode is msg on the wire, kept for retransmissions: the caller may
 // change msg once sent (sipgo's digest answer reuses the request).
 func encode(msg sip.Message) []byte {
-	var buf bytes.Buffer
-	msg.StringWrite(&buf)
-	return buf.Bytes()
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	msg.StringWrite(buf)
+	b := bytes.Clone(buf.Bytes())
+	buffers.Put(buf)
+	return b
 }
 
 // send sends one datagram to dst.
