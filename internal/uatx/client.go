@@ -178,7 +178,11 @@ func ackFor(inv *sip.Request, res *sip.Response) *sip.Request {
 	mf := sip.MaxForwardsHeader(70)
 	ack.AppendHeader(&mf)
 	ack.AppendHeader(sip.HeaderClone(inv.From()))
-	ack.AppendHeader(sip.HeaderClone(res.To()))
+	to := res.To()
+	if to == nil { // a malformed response: do not crash on it
+		to = inv.To()
+	}
+	ack.AppendHeader(sip.HeaderClone(to))
 	ack.AppendHeader(sip.HeaderClone(inv.CallID()))
 	ack.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.ACK})
 	ack.SetTransport(inv.Transport())

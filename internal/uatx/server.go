@@ -66,8 +66,11 @@ func (tx *ServerTx) Respond(res *sip.Response) error {
 		return errFinalSent
 	}
 	wire := encode(res)
-	tx.wire, tx.last = wire, res
-	if tx.final == 0 && res.StatusCode >= 200 {
+	tx.wire = wire
+	switch {
+	case res.StatusCode < 200:
+		tx.last = res
+	case tx.final == 0:
 		tx.final = res.StatusCode
 		tx.finishLocked()
 	}
@@ -132,9 +135,14 @@ func (tx *ServerTx) acked() bool {
 
 // retransmitted answers a retransmission of the request with the last
 // response; an INVITE with none yet gets 100 Trying, which stops the
-// sender's retransmissions.
+// sender's retransmissions. An INVITE that got a 2xx absorbs it (RFC 6026
+// §7.1: the UAS core resends its 2xx itself).
 func (tx *ServerTx) retransmitted() {
 	tx.mu.Lock()
+	if tx.invite && tx.final >= 200 && tx.final < 300 {
+		tx.mu.Unlock()
+		return
+	}
 	if tx.wire == nil && tx.invite && !tx.terminated {
 		tx.last = sip.NewResponseFromRequest(tx.req, 100, "Trying", nil)
 		tx.wire = encode(tx.last)
@@ -158,7 +166,7 @@ func (tx *ServerTx) cancel(ctx *ServerTx) {
 		return
 	}
 	res := sip.NewResponseFromRequest(tx.req, 487, "Request Terminated", nil)
-	if tx.last != nil && tx.last.StatusCode > 100 {
+	if tx.last != nil && tx.last.StatusCode > 100 && tx.last.To() != nil && res.To() != nil {
 		if tag, ok := tx.last.To().Params.Get("tag"); ok {
 			res.To().Params.Add("tag", tag)
 		}
@@ -189,14 +197,7 @@ func (tx *ServerTx) OnCancel(f sip.FnTxCancel) bool {
 // Release tells the transaction its handler is done: without a final
 // response it ends now (a retransmitted request then starts a new one),
 // as sipgo does when a handler returns.
-func (tx *ServerTx) Release() {
-	tx.mu.Lock()
-	open := tx.final == 0
-	tx.mu.Unlock()
-	if open {
-		tx.terminate(nil)
-	}
-}
+func (tx *ServerTx) Release() { tx.end(nil, true) }
 
 // Acks returns nil: the ACK of a 2xx is a request of its own (Handler),
 // that of a non-2xx is absorbed.
@@ -227,9 +228,13 @@ func (tx *ServerTx) Err() error {
 	return tx.err
 }
 
-func (tx *ServerTx) terminate(err error) {
+func (tx *ServerTx) terminate(err error) { tx.end(err, false) }
+
+// end terminates the transaction; with unanswered, only if it has no
+// final response (checked under the same lock as the end).
+func (tx *ServerTx) end(err error, unanswered bool) {
 	tx.mu.Lock()
-	if tx.terminated {
+	if tx.terminated || unanswered && tx.final != 0 {
 		tx.mu.Unlock()
 		return
 	}
