@@ -56,18 +56,39 @@ type txKey struct {
 // ErrClosed is returned by requests sent on a closed Layer.
 var ErrClosed = errors.New("uatx: layer closed")
 
+// Option changes a Layer New makes.
+type Option func(*Layer)
+
+// WithParser parses datagrams with p (sipgo's default parser otherwise).
+func WithParser(p *sip.Parser) Option { return func(l *Layer) { l.parser = p } }
+
 // New makes a Layer over conn. handle gets new requests; stray gets the
 // responses no client transaction matched (a 2xx of a fork race after
 // the INVITE transaction ended); it may be nil. Call Serve to read.
-func New(conn net.PacketConn, handle Handler, stray func(*sip.Response), log *slog.Logger) *Layer {
+func New(conn net.PacketConn, handle Handler, stray func(*sip.Response), log *slog.Logger, opts ...Option) *Layer {
 	if log == nil {
 		log = slog.Default()
 	}
 	if stray == nil {
 		stray = func(*sip.Response) {}
 	}
-	return &Layer{conn: conn, handle: handle, stray: stray, log: log, parser: sip.NewParser(),
+	l := &Layer{conn: conn, handle: handle, stray: stray, log: log, parser: sip.NewParser(),
 		servers: map[txKey]*ServerTx{}, clients: map[txKey]*ClientTx{}, addrs: map[string]net.Addr{}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
+}
+
+// WriteResponse sends res statelessly, outside any transaction, to its
+// destination (set, else its top Via's received/rport or sent-by): a
+// proxy relaying a late 2xx.
+func (l *Layer) WriteResponse(res *sip.Response) error {
+	dst, err := l.resolve(res.Destination())
+	if err != nil {
+		return err
+	}
+	return l.write(res, dst)
 }
 
 // Serve reads and dispatches datagrams until the socket is closed; then it
@@ -256,12 +277,16 @@ func (l *Layer) resolve(hostport string) (net.Addr, error) {
 		return nil, fmt.Errorf("uatx: destination %q: %w", hostport, err)
 	}
 	l.mu.Lock()
-	if len(l.addrs) < 1024 {
+	if len(l.addrs) < maxResolved {
 		l.addrs[hostport] = ua
 	}
 	l.mu.Unlock()
 	return ua, nil
 }
+
+// maxResolved bounds the cache of resolved destinations (a proxy sends
+// to every registered device).
+const maxResolved = 1 << 17
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

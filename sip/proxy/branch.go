@@ -92,7 +92,7 @@ func (c *call) send(b *branch) error {
 	}
 	tx, err := c.p.Client.TransactionRequest(context.Background(), r,
 		sipgo.ClientRequestBuild, sipgo.ClientRequestAddVia, viaWithLoopKey(c.key),
-		sipgo.ClientRequestAddRecordRoute, recordDestination(b.spec.Destination))
+		addRecordRoute, recordDestination(b.spec.Destination))
 	if err != nil {
 		return fmt.Errorf("send INVITE to %s: %w", b.spec.Device, err)
 	}

@@ -58,6 +58,20 @@ func (p *Proxy) stripOwnRoutes(r *sip.Request) (found bool, dsts []string) {
 	}
 }
 
+// addRecordRoute is sipgo.ClientRequestAddRecordRoute, with the port of
+// our Via (added just before) when sipgo's transport does not listen on
+// the request's transport itself (a socket served by another transaction
+// layer): the port sipgo finds then is 0.
+func addRecordRoute(c *sipgo.Client, r *sip.Request) error {
+	if err := sipgo.ClientRequestAddRecordRoute(c, r); err != nil {
+		return err
+	}
+	if rr, v := r.RecordRoute(), r.Via(); rr != nil && rr.Address.Port == 0 && v != nil {
+		rr.Address.Port = v.Port
+	}
+	return nil
+}
+
 // recordDestination returns a client option that tags our Record-Route
 // (added just before) with the branch destination dst.
 func recordDestination(dst string) sipgo.ClientRequestOption {

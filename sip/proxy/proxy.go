@@ -44,6 +44,13 @@ type Proxy struct {
 	RecentSize int
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// OwnPorts are ports the proxy listens on besides sipgo's transport
+	// layer's (UDP sockets served by another transaction layer): a Route
+	// or Request-URI with the client's host and one of them is the proxy.
+	OwnPorts []int
+	// WriteResponse sends a response statelessly (a late 2xx relayed by
+	// HandleUnmatchedResponse). Default: the server's WriteResponse.
+	WriteResponse func(*sip.Response) error
 
 	srv    *sipgo.Server
 	recent ring
@@ -110,10 +117,15 @@ func (p *Proxy) Recent(n int) []CallRecord { return p.recent.last(n) }
 
 // HandleUnmatchedResponse relays a 2xx to an INVITE that arrives after its
 // client transaction is gone (RFC 3261 §16.7 step 5). Install it with
-// sip.WithTransactionLayerUnhandledResponseHandler; other responses are dropped.
+// sip.WithTransactionLayerUnhandledResponseHandler (or as a uatx Layer's
+// stray handler, with WriteResponse set); other responses are dropped.
 func (p *Proxy) HandleUnmatchedResponse(res *sip.Response) {
 	cseq := res.CSeq()
-	if p.srv == nil || !res.IsSuccess() || cseq == nil || cseq.MethodName != sip.INVITE {
+	write := p.WriteResponse
+	if write == nil && p.srv != nil {
+		write = p.srv.WriteResponse
+	}
+	if write == nil || !res.IsSuccess() || cseq == nil || cseq.MethodName != sip.INVITE {
 		return
 	}
 	if v := res.Via(); v == nil || !p.isSelf(v.Host, v.Port, v.Transport) {
@@ -124,7 +136,7 @@ func (p *Proxy) HandleUnmatchedResponse(res *sip.Response) {
 		return
 	}
 	res.SetDestination("")
-	if err := p.srv.WriteResponse(res); err != nil {
+	if err := write(res); err != nil {
 		p.logger().Debug("relay unmatched 2xx", "call_id", callID(res), "error", err)
 	}
 }
@@ -171,6 +183,9 @@ func (p *Proxy) isSelf(host string, port int, transport string) bool {
 	}
 	if port == 0 {
 		port = sip.DefaultPort(transport)
+	}
+	if slices.Contains(p.OwnPorts, port) {
+		return true
 	}
 	tl := p.Client.TransportLayer()
 	for _, network := range [...]string{"udp", "tcp", "tls", "ws", "wss"} {

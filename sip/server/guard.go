@@ -8,9 +8,9 @@ import (
 )
 
 // DefaultMaxMessageSize is the largest SIP message the server accepts
-// (64 KiB). Over UDP the effective limit is also bounded by sipgo's read
-// buffer (sip.TransportBufferReadSize, 32 KiB): a bigger datagram would
-// reach sipgo truncated, so the guard answers it 413 too.
+// (64 KiB). The guard answers 413 to a bigger one, and to any datagram
+// bigger than the buffer of the reader it passes data to (64 KiB for the
+// UDP transaction layer, so every UDP datagram fits).
 const DefaultMaxMessageSize = 64 << 10
 
 // maxDatagram is the guard's read buffer: any UDP datagram fits.

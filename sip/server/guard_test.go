@@ -100,7 +100,7 @@ func TestScreen(t *testing.T) {
 // TestGuardOverUDP sends raw datagrams to a running server: bad input gets
 // the RFC 3261 answer or is dropped, and the server keeps serving.
 func TestGuardOverUDP(t *testing.T) {
-	ts := startServer(t)
+	ts := startServer(t, func(c *Config) { c.MaxMessageSize = 32 << 10 })
 	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestGuardOverUDP(t *testing.T) {
 		reason string // substring of the reason phrase
 		header string // "Name: value" the response must carry
 	}{
-		// sipgo reads at most sip.TransportBufferReadSize (32 KiB) of a datagram.
+		// Over MaxMessageSize (32 KiB here).
 		{"oversized", request(invite, nil, strings.Repeat("a", 40000)), 413, "Too Large", ""},
 		{"SIP/3.0", request("INVITE sip:x@127.0.0.1 SIP/3.0", nil, ""), 505, "Version", ""},
 		{"bad header", request(invite, []string{"CSeq: abc INVITE"}, ""), 400, "Bad CSeq", ""},

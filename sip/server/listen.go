@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"ocmsim/internal/uatx"
 	"strings"
 
 	"ocmsim/sip/proxy"
@@ -48,8 +49,9 @@ func ParseListen(s string) ([]Listen, error) {
 // socket is an open listener.
 type socket struct {
 	Listen
-	udp *net.UDPConn
-	tcp net.Listener
+	udp   *net.UDPConn
+	layer *uatx.Layer // serves udp
+	tcp   net.Listener
 }
 
 func (s *socket) addr() string {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"ocmsim/internal/metrics"
@@ -14,13 +15,14 @@ var methods = []sip.RequestMethod{sip.INVITE, sip.ACK, sip.CANCEL, sip.BYE, sip.
 // instrument wraps every handler to count requests and responses, track
 // transactions in flight, and refuse new calls while draining.
 func (s *Server) instrument() {
+	s.handlers = make(map[sip.RequestMethod]sipgo.RequestHandler, len(methods))
 	for _, m := range methods {
 		h := s.proxy.Handler(m)
 		if m == sip.REGISTER {
 			h = s.registrar.HandleRegister
 		}
 		requests := s.m.Requests.WithLabelValues(string(m))
-		s.srv.OnRequest(m, func(req *sip.Request, tx sip.ServerTransaction) {
+		s.handlers[m] = func(req *sip.Request, tx sip.ServerTransaction) {
 			requests.Inc()
 			s.m.InFlight.Inc()
 			defer s.m.InFlight.Dec()
@@ -41,7 +43,8 @@ func (s *Server) instrument() {
 				}
 			}
 			h(req, ctr)
-		})
+		}
+		s.srv.OnRequest(m, s.handlers[m])
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"ocmsim/internal/metrics"
 	"ocmsim/internal/psap"
+	"ocmsim/internal/uatx"
 	"ocmsim/routing"
 	"ocmsim/sip/digest"
 	"ocmsim/sip/proxy"
@@ -86,7 +87,9 @@ type Server struct {
 	m         *metrics.Metrics
 	sockets   []*socket
 	ua        *sipgo.UserAgent
-	srv       *sipgo.Server
+	srv       *sipgo.Server                              // TCP, and the handlers of every method
+	handlers  map[sip.RequestMethod]sipgo.RequestHandler // as instrumented, for the UDP layers
+	udp       *uatx.Layer                                // the first UDP socket's, which the proxy sends from
 	registrar *registrar.Registrar
 	proxy     *proxy.Proxy
 	auth      *digest.Authenticator
@@ -192,6 +195,9 @@ func (s *Server) build() error {
 	}
 	s.srv.OnRegister(s.registrar.HandleRegister)
 	s.instrument()
+	s.openUDPLayers()
+	s.proxy.Client.TxRequester = txRouter{udp: s.udp, ua: ua}
+	s.proxy.WriteResponse = s.writeResponse
 	return nil
 }
 
@@ -238,8 +244,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, len(s.sockets)+1)
 	for _, so := range s.sockets {
 		go func() {
-			if so.udp != nil {
-				errc <- s.srv.ServeUDP(s.guard(so.udp))
+			if so.layer != nil {
+				errc <- so.layer.Serve()
 				return
 			}
 			errc <- s.srv.ServeTCP(so.tcp)
