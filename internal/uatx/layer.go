@@ -1,8 +1,9 @@
 // Package uatx is a lean SIP transaction layer (RFC 3261 §17 with RFC
-// 6026's Accepted states) for many simulated user agents sharing one UDP
-// socket. One reader parses every datagram and matches it to its
+// 6026's Accepted states) for UDP sockets that carry many transactions:
+// the simulated user agents of a fleet, and the proxy and registrar of
+// `ocmsim serve`. One reader parses every datagram and matches it to its
 // transaction in place: no goroutine, state machine or timer per message,
-// which is most of what sipgo's own layer costs a load generator.
+// which is much of what sipgo's own layer costs.
 //
 // Its transactions satisfy sipgo's sip.ServerTransaction and
 // sip.ClientTransaction, and a Layer is a sipgo.ClientTransactionRequester:

@@ -89,6 +89,8 @@ func (c *call) send(b *branch) error {
 	r.SetDestination(b.spec.Destination) // Clone pinned the caller's
 	if b.spec.Transport != "" {
 		r.SetTransport(strings.ToUpper(b.spec.Transport))
+	} else {
+		r.SetTransport(nextHopTransport(r)) // not the caller's, which Clone kept
 	}
 	tx, err := c.p.Client.TransactionRequest(context.Background(), r,
 		sipgo.ClientRequestBuild, sipgo.ClientRequestAddVia, viaWithLoopKey(c.key),

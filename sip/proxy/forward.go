@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -46,25 +47,33 @@ func (p *Proxy) nextHop(req *sip.Request) (*sip.Request, bool) {
 		return nil, false
 	}
 	fwd := req.Clone()
-	ownRoute, dsts := p.stripOwnRoutes(fwd)
+	ownRoute, flows := p.stripOwnRoutes(fwd)
 	inDialog := req.To().Params.Has("tag")
 	toSelf := p.isSelf(fwd.Recipient.Host, fwd.Recipient.Port, fwd.Transport())
 	if fwd.Route() == nil && (toSelf || (!inDialog && !ownRoute)) {
 		return nil, false // addressed to us, or an out-of-dialog request we do not route
 	}
 	setHops(fwd, hops)
-	fwd.SetDestination(flowDestination(req.Source(), dsts)) // Clone pinned ours
+	// Clone pinned the destination and transport req came from.
+	if f := flowDestination(req.Source(), flows); f.dst != "" {
+		fwd.SetDestination(f.dst)
+		fwd.SetTransport(strings.ToUpper(f.transport))
+	} else {
+		fwd.SetDestination("")
+		fwd.SetTransport(nextHopTransport(fwd))
+	}
 	return fwd, true
 }
 
 // flowDestination picks where an in-dialog request goes: to the device's
-// recorded source address when it comes from the caller's side, or ""
-// (Route set, else Request-URI) when it comes from that device.
-func flowDestination(source string, dsts []string) string {
-	if len(dsts) == 0 || slices.Contains(dsts, source) {
-		return ""
+// recorded source address (over the branch's transport) when it comes from
+// the caller's side, or nowhere in particular (Route set, else Request-URI)
+// when it comes from that device.
+func flowDestination(source string, flows []flow) flow {
+	if len(flows) == 0 || slices.ContainsFunc(flows, func(f flow) bool { return f.dst == source }) {
+		return flow{}
 	}
-	return dsts[len(dsts)-1]
+	return flows[len(flows)-1]
 }
 
 // forward proxies a request statefully along its Route set and relays the

@@ -42,20 +42,35 @@ func setHops(r *sip.Request, n uint32) {
 const dstParam = "ocm-dst"
 
 // stripOwnRoutes removes the leading Route headers that point at this proxy
-// (RFC 3261 §16.4). It reports whether there was one, and the dstParam
-// values they carried.
-func (p *Proxy) stripOwnRoutes(r *sip.Request) (found bool, dsts []string) {
+// (RFC 3261 §16.4). It reports whether there was one, and the flows (the
+// dstParam values and the transports) they carried.
+func (p *Proxy) stripOwnRoutes(r *sip.Request) (found bool, flows []flow) {
 	for {
 		rt := r.Route()
 		if rt == nil || !p.isSelf(rt.Address.Host, rt.Address.Port, transportParam(rt.Address, r.Transport())) {
-			return found, dsts
+			return found, flows
 		}
 		if d, ok := rt.Address.UriParams.Get(dstParam); ok && d != "" {
-			dsts = append(dsts, d)
+			flows = append(flows, flow{dst: d, transport: transportParam(rt.Address, r.Transport())})
 		}
 		r.RemoveHeader("Route")
 		found = true
 	}
+}
+
+// flow is a branch destination our Record-Route remembered, with the
+// transport the branch went over.
+type flow struct{ dst, transport string }
+
+// nextHopTransport is the transport towards r's next hop (RFC 3263 §4.1):
+// the transport parameter of its top Route, else of its Request-URI, else
+// UDP. A forwarded copy must not keep the transport the original came on.
+func nextHopTransport(r *sip.Request) string {
+	u := r.Recipient
+	if rt := r.Route(); rt != nil {
+		u = rt.Address
+	}
+	return strings.ToUpper(transportParam(u, "UDP"))
 }
 
 // addRecordRoute is sipgo.ClientRequestAddRecordRoute, with the port of

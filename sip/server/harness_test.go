@@ -166,11 +166,12 @@ func splitHostPort(addr string) (string, int) {
 // tenant, the PSTN side of the trunk or the outbound trunk. It answers
 // what the test tells it to.
 type phone struct {
-	name   string
-	ua     *sipgo.UserAgent
-	client *sipgo.Client
-	addr   string
-	port   int
+	name      string
+	transport string // "udp" or "tcp": how it listens, registers and dials
+	ua        *sipgo.UserAgent
+	client    *sipgo.Client
+	addr      string
+	port      int
 
 	invites chan *incoming    // initial INVITEs, after the 180 went out
 	acks    chan *sip.Request // ACKs for 2xx
@@ -192,11 +193,36 @@ type incoming struct {
 // respond answers the INVITE with code (200 answers the call).
 func (in *incoming) respond(code int) { in.answer <- code }
 
-func newPhone(tb testing.TB, name string) *phone {
+func newPhone(tb testing.TB, name string) *phone { return newPhoneOn(tb, name, "udp") }
+
+// newPhoneOn is newPhone on transport "udp" or "tcp": a TCP phone listens
+// on a TCP socket, registers and dials over TCP (on a connection its client
+// opens, which the server reuses towards it) and says transport=tcp in its
+// Contact.
+func newPhoneOn(tb testing.TB, name, transport string) *phone {
 	tb.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	var (
+		laddr       net.Addr
+		serve       func(*sipgo.Server) error
+		closeSocket func() error
+	)
+	switch transport {
+	case "udp":
+		conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		laddr, closeSocket = conn.LocalAddr(), conn.Close
+		serve = func(srv *sipgo.Server) error { return srv.ServeUDP(conn) }
+	case "tcp":
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		laddr, closeSocket = l.Addr(), l.Close
+		serve = func(srv *sipgo.Server) error { return srv.ServeTCP(l) }
+	default:
+		tb.Fatalf("transport %q", transport)
 	}
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname("127.0.0.1"))
 	if err != nil {
@@ -212,8 +238,8 @@ func newPhone(tb testing.TB, name string) *phone {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &phone{name: name, ua: ua, client: client, addr: conn.LocalAddr().String(),
-		port:    conn.LocalAddr().(*net.UDPAddr).Port,
+	_, port := splitHostPort(laddr.String())
+	p := &phone{name: name, transport: transport, ua: ua, client: client, addr: laddr.String(), port: port,
 		invites: make(chan *incoming, 16), acks: make(chan *sip.Request, 16),
 		byes: make(chan *sip.Request, 16), cancels: make(chan *sip.Request, 16), closing: make(chan struct{})}
 	srv.OnInvite(p.onInvite)
@@ -223,7 +249,7 @@ func newPhone(tb testing.TB, name string) *phone {
 		p.byes <- req
 	})
 	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.ServeUDP(conn) }()
+	go func() { defer close(done); _ = serve(srv) }()
 	tb.Cleanup(func() {
 		// A cancelled or refused INVITE's transaction still absorbs the
 		// ACK of its final response; closing under it would make sipgo
@@ -235,7 +261,7 @@ func newPhone(tb testing.TB, name string) *phone {
 		for _, done := range settling {
 			<-done
 		}
-		conn.Close()
+		closeSocket()
 		<-done
 		ua.Close()
 	})
@@ -243,7 +269,19 @@ func newPhone(tb testing.TB, name string) *phone {
 }
 
 func (p *phone) contact() sip.Uri {
-	return sip.Uri{Scheme: "sip", User: p.name, Host: "127.0.0.1", Port: p.port}
+	u := sip.Uri{Scheme: "sip", User: p.name, Host: "127.0.0.1", Port: p.port}
+	if p.transport == "tcp" {
+		u.UriParams = sip.HeaderParams{{K: "transport", V: "tcp"}}
+	}
+	return u
+}
+
+// serverAddr is the server's address on the phone's transport.
+func (p *phone) serverAddr(ts *testServer) string {
+	if p.transport == "tcp" {
+		return ts.Addr("tcp")
+	}
+	return ts.addr
 }
 
 func (p *phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
@@ -330,8 +368,11 @@ func ctxFor(tb testing.TB) context.Context {
 // registerRequest is a REGISTER for the phone's device with contacts (its
 // own address when none).
 func (p *phone) registerRequest(ts *testServer, user string, contacts ...string) *sip.Request {
-	host, port := splitHostPort(ts.addr)
+	host, port := splitHostPort(p.serverAddr(ts))
 	req := sip.NewRequest(sip.REGISTER, sip.Uri{Scheme: "sip", Host: host, Port: port})
+	if p.transport == "tcp" {
+		req.SetTransport("TCP")
+	}
 	aor := sip.Uri{Scheme: "sip", User: user, Host: "ocm.test"}
 	from := &sip.FromHeader{Address: aor}
 	from.Params.Add("tag", sip.GenerateTagN(8))
@@ -415,7 +456,10 @@ func (p *phone) dialWith(tb testing.TB, ts *testServer, fromUser string, uri sip
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser, Host: "ocm.test"}}
 	from.Params.Add("tag", sip.GenerateTagN(8))
 	req.AppendHeader(from)
-	req.SetDestination(ts.addr)
+	req.SetDestination(p.serverAddr(ts))
+	if p.transport == "tcp" {
+		req.SetTransport("TCP")
+	}
 	if tweak != nil {
 		tweak(req)
 	}

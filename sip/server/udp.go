@@ -79,6 +79,12 @@ func (r txRouter) Request(ctx context.Context, req *sip.Request) (sip.ClientTran
 	if r.udp != nil && strings.EqualFold(req.Transport(), "UDP") {
 		return r.udp.Request(ctx, req)
 	}
+	// The client pins Laddr to the first socket's address, which the
+	// layer ignores; over TCP sipgo would take the connection pooled
+	// under it, the one the listener accepted last (another device's or
+	// the caller's). Unpinned, sipgo reuses the connection to the
+	// destination (the device's own) or dials one.
+	req.Laddr = sip.Addr{}
 	if req.IsAck() {
 		return nil, r.ua.TransportLayer().WriteMsg(req)
 	}
