@@ -60,14 +60,14 @@ func releaseWhenIdle(ctx context.Context, activity func() uint64, idle time.Dura
 // the live data; that is what calls need (their transactions are short-lived
 // garbage), but for the tenant and its registered devices (long-lived) it
 // only fragments the heap: 100,000 devices left 410 MiB at rest. So the
-// limit allows 30 % over that static part and 5× the rest:
+// limit allows 20 % over that static part and 5× the rest:
 //
-//	limit = max(256 MiB, 1.3 × static + 5 × (live − static))
+//	limit = max(256 MiB, 1.2 × static + 5 × (live − static))
 //	static = live heap once the tenant was built + bytesPerBinding × bindings
 const (
 	minServeLimit   = 256 << 20
 	bytesPerBinding = 2 << 10 // a registered contact: binding, index, GRUUs (measured ~1.4–2 KB)
-	staticHeadroom  = 1.3
+	staticHeadroom  = 1.2
 	dynamicHeadroom = serveGCPercent/100 + 1
 )
 

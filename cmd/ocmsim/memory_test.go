@@ -54,8 +54,8 @@ func TestServeMemoryLimit(t *testing.T) {
 		want         int64
 	}{
 		{"small tenant, idle: the floor", 20 * mib, 15 * mib, 256 * mib},
-		{"100,000 devices at rest: 30 % over the static part", 220 * mib, 210 * mib, int64(1.3*210*mib) + 5*10*mib},
-		{"calls in progress get 5× their live data", 500 * mib, 20 * mib, int64(1.3*20*mib) + 5*480*mib},
+		{"100,000 devices at rest: 20 % over the static part", 220 * mib, 210 * mib, int64(1.2*210*mib) + 5*10*mib},
+		{"calls in progress get 5× their live data", 500 * mib, 20 * mib, int64(1.2*20*mib) + 5*480*mib},
 		{"static estimate above the live heap", 100 * mib, 300 * mib, 256 * mib},
 	}
 	for _, tc := range cases {
