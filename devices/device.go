@@ -102,8 +102,8 @@ func (d *device) leg(callID string) *leg {
 	return d.legs[callID]
 }
 
-// onInvite runs one incoming call on sipgo's handler goroutine, which
-// must live as long as the INVITE transaction needs answers.
+// onInvite runs one incoming call on the goroutine the fleet started for
+// the INVITE; the transaction is released when it returns.
 func (d *device) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	b := d.behaviour()
 	if b.Offline {

@@ -1,8 +1,9 @@
 // Package devices simulates the user agents of an ocmsim scenario over real
 // SIP: Teams endpoints, native dialers, a voicemail target and a PSAP
 // (Device), and a PSTN caller on the operator trunk (Call). All of them live
-// in one Fleet, which owns one UDP socket and one sipgo user agent, so
-// thousands of devices fit in one process.
+// in one Fleet, which owns one UDP socket and one lean transaction layer
+// (internal/uatx: one reader, no goroutine per message), so thousands of
+// devices fit in one process.
 //
 // A device registers with digest credentials, refreshes its registration
 // before it expires and follows its Behaviour when an INVITE arrives: ring

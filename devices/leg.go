@@ -18,7 +18,7 @@ type leg struct {
 	tag string // our To-tag
 
 	cmds      chan int      // manual answer (200) or rejection (code)
-	cancelled chan struct{} // closed by sipgo's CANCEL callback
+	cancelled chan struct{} // closed by the transaction's CANCEL callback
 	cancelReq *sip.Request  // set before cancelled is closed
 	acked     chan struct{}
 	ackOnce   sync.Once
@@ -38,7 +38,8 @@ func newLeg(d *device, req *sip.Request, tx sip.ServerTransaction) *leg {
 		cmds: make(chan int, 1), cancelled: make(chan struct{}), acked: make(chan struct{}), ended: make(chan struct{})}
 }
 
-// onCancel is sipgo's callback; it must not block or touch the transaction.
+// onCancel is the transaction's CANCEL callback; it must not block or
+// touch the transaction.
 func (l *leg) onCancel(r *sip.Request) {
 	l.cancelReq = r
 	close(l.cancelled)
