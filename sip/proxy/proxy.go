@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -132,10 +133,12 @@ func (p *Proxy) HandleUnmatchedResponse(res *sip.Response) {
 		return
 	}
 	res.RemoveHeader("Via")
-	if res.Via() == nil {
+	next := res.Via()
+	if next == nil {
 		return
 	}
 	res.SetDestination("")
+	res.SetTransport(strings.ToUpper(next.Transport)) // the caller's side, not the device's
 	if err := write(res); err != nil {
 		p.logger().Debug("relay unmatched 2xx", "call_id", callID(res), "error", err)
 	}
