@@ -123,6 +123,8 @@ func TestGuardOverUDP(t *testing.T) {
 		{"Require an unknown extension", request(invite, []string{"Require: 100rel, frobnicate"}, ""), 420, "Bad Extension", "Unsupported: frobnicate"},
 		{"Proxy-Require", request(invite, []string{"Proxy-Require: sec-agree"}, ""), 420, "", "Unsupported: sec-agree"},
 		{"bad Contact", request(invite, []string{"Contact: <sip:a@"}, ""), 400, "Bad Contact", ""},
+		{"a method the server does not handle", request("PUBLISH sip:x@127.0.0.1 SIP/2.0", nil, ""), 405, "Method Not Allowed",
+			"Allow: INVITE, ACK, CANCEL, BYE, UPDATE, INFO, PRACK, REFER, MESSAGE, NOTIFY, SUBSCRIBE, OPTIONS, REGISTER"},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
