@@ -177,13 +177,20 @@ func ackFor(inv *sip.Request, res *sip.Response) *sip.Request {
 	}
 	mf := sip.MaxForwardsHeader(70)
 	ack.AppendHeader(&mf)
-	ack.AppendHeader(sip.HeaderClone(inv.From()))
 	to := res.To()
 	if to == nil { // a malformed response: do not crash on it
 		to = inv.To()
 	}
-	ack.AppendHeader(sip.HeaderClone(to))
-	ack.AppendHeader(sip.HeaderClone(inv.CallID()))
+	// Each only when present: a typed nil would crash the encoder.
+	if h := inv.From(); h != nil {
+		ack.AppendHeader(sip.HeaderClone(h))
+	}
+	if to != nil {
+		ack.AppendHeader(sip.HeaderClone(to))
+	}
+	if h := inv.CallID(); h != nil {
+		ack.AppendHeader(sip.HeaderClone(h))
+	}
 	ack.AppendHeader(&sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sip.ACK})
 	ack.SetTransport(inv.Transport())
 	return ack
