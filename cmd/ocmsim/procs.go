@@ -31,9 +31,10 @@ func procsFor(flag int, envSet bool, def int) int {
 // sharedProcs is the default of `serve`, and of `load` against an external
 // proxy: half the CPUs Go would use (cgroup limits included), at least
 // one. ocmsim talks over loopback only, so its peers (SIPp, softphones,
-// the proxy under test) share the machine; on 2 cores one thread drove 1.5× the calls of two and used 25 % less CPU
-// per call: with two, the threads hand every message to each other (futex
-// wake-ups) and compete with the peers for the same cores.
+// the proxy under test) share the machine; on 2 cores one thread drove
+// more calls than two at less CPU per call (README "Performance"): two
+// threads wake each other for every message (futex) and compete with the
+// peers for the same cores.
 func sharedProcs(cpus int) int { return max(cpus/2, 1) }
 
 // lingerUsage is the help text of --linger.

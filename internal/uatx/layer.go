@@ -335,10 +335,3 @@ func (l *Layer) forgetClient(tx *ClientTx) {
 	}
 	l.mu.Unlock()
 }
-
-// Transactions returns how many server and client transactions are alive.
-func (l *Layer) Transactions() (server, client int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.servers), len(l.clients)
-}
