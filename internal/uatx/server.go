@@ -67,6 +67,9 @@ func (tx *ServerTx) Respond(res *sip.Response) error {
 	}
 	wire := encode(res)
 	tx.wire = wire
+	if tx.invite && res.IsSuccess() {
+		tx.wire = nil // never resent: a 2xx retransmission is the UAS core's (RFC 6026)
+	}
 	switch {
 	case res.StatusCode < 200:
 		tx.last = res
@@ -79,10 +82,10 @@ func (tx *ServerTx) Respond(res *sip.Response) error {
 }
 
 // finishLocked starts the timers of a final response (tx.mu held) and
-// lets the request and responses go: a lingering transaction keeps only
-// what it resends.
+// lets the request, responses and OnCancel callback go: a lingering
+// transaction keeps only what it resends.
 func (tx *ServerTx) finishLocked() {
-	tx.req, tx.last = nil, nil
+	tx.req, tx.last, tx.onCancel = nil, nil, nil
 	switch {
 	case !tx.invite:
 		tx.timer = time.AfterFunc(sip.Timer_J, tx.expire)
@@ -173,8 +176,9 @@ func (tx *ServerTx) cancel(ctx *ServerTx) {
 	}
 	tx.cancelled = true
 	tx.wire, tx.final = encode(res), res.StatusCode
+	fn := tx.onCancel
 	tx.finishLocked()
-	fn, wire := tx.onCancel, tx.wire
+	wire := tx.wire
 	tx.mu.Unlock()
 	_ = tx.l.send(wire, tx.src)
 	if fn != nil {
@@ -184,13 +188,16 @@ func (tx *ServerTx) cancel(ctx *ServerTx) {
 
 // OnCancel registers f, called (once, on the reader goroutine: it must
 // not block) when a CANCEL ends the INVITE; false when it already ended.
+// Once a final response went out no CANCEL can end it, and f is not kept.
 func (tx *ServerTx) OnCancel(f sip.FnTxCancel) bool {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	if tx.cancelled || tx.terminated {
 		return false
 	}
-	tx.onCancel = f
+	if tx.final == 0 {
+		tx.onCancel = f
+	}
 	return true
 }
 

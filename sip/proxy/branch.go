@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -15,14 +17,14 @@ import (
 var errTimerC = errors.New("timer C expired")
 
 // branch is one client transaction of a call. Fields are owned by the
-// call's run goroutine except relayed and ack (call.mu).
+// call's run goroutine.
 type branch struct {
 	spec   Branch
 	record BranchRecord
 	req    *sip.Request // the forwarded INVITE
 	tx     sip.ClientTransaction
-	timer  *time.Timer // Timer C
-	// lastProgress is when the branch was sent or last sent a provisional.
+	// lastProgress is when the branch was sent or last sent a provisional:
+	// its Timer C runs from there.
 	lastProgress time.Time
 
 	provisional  bool
@@ -34,9 +36,24 @@ type branch struct {
 	final        int
 	finalRes     *sip.Response
 
-	relayed bool          // its 2xx went to the caller
-	ack     *sip.Request  // our own ACK when we hung its 2xx up
-	decided chan struct{} // closed once relayed/ack are set for its 2xx
+	late *lateHook // 2xx that come after its first
+}
+
+// lateHook handles the 2xx a branch's client transaction passes on after
+// the first (retransmissions, RFC 6026 Accepted state). The transaction
+// lingers for Timer M after the call ended, so the hook holds only what
+// it needs, never the call.
+type lateHook struct {
+	caller  sip.ServerTransaction // the caller's INVITE transaction
+	dest    string                // where responses to the caller go
+	client  *sipgo.Client
+	log     *slog.Logger
+	decided chan struct{} // closed once relayed/ack are set for the first 2xx
+	callEnd chan struct{} // the call's done: no 2xx will be decided
+
+	mu      sync.Mutex
+	relayed bool         // the first 2xx went to the caller
+	ack     *sip.Request // our own ACK when we hung the 2xx up
 }
 
 func (b *branch) rec() *BranchRecord { return &b.record }
@@ -56,6 +73,9 @@ func (c *call) fork(specs []Branch, role string, parent *branch) {
 			c.log.Debug("branch not sent", "device", s.Device, "error", err)
 			c.ended(b, sip.StatusServiceUnavailable, nil, err)
 		}
+	}
+	if c.timerCAt.IsZero() { // else it fires first: new branches start now
+		c.armTimerC()
 	}
 }
 
@@ -99,9 +119,9 @@ func (c *call) send(b *branch) error {
 		return fmt.Errorf("send INVITE to %s: %w", b.spec.Device, err)
 	}
 	b.req, b.tx, b.lastProgress = r, tx, time.Now()
-	b.decided = make(chan struct{})
-	tx.OnRetransmission(func(res *sip.Response) { c.retransmitted(b, res) })
-	b.timer = time.AfterFunc(c.p.timerC(), func() { c.post(event{b: b, timerC: true}) })
+	b.late = &lateHook{caller: c.tx, dest: c.dest, client: c.p.Client, log: c.log,
+		decided: make(chan struct{}), callEnd: c.done}
+	tx.OnRetransmission(b.late.retransmitted)
 	go c.read(b)
 	return nil
 }
@@ -150,25 +170,35 @@ func (c *call) answer(res *sip.Response) bool {
 }
 
 // retransmitted handles a 2xx retransmission (or another 2xx) after the
-// branch's first 2xx; it runs on sipgo's goroutine.
-func (c *call) retransmitted(b *branch, res *sip.Response) {
+// branch's first 2xx; it runs on the transaction layer's goroutine.
+func (h *lateHook) retransmitted(res *sip.Response) {
 	select { // run may not have handled the first 2xx yet
-	case <-b.decided:
-	case <-c.done:
+	case <-h.decided:
+	case <-h.callEnd:
 	}
-	c.mu.Lock()
-	relayed, ack := b.relayed, b.ack
-	c.mu.Unlock()
+	h.mu.Lock()
+	relayed, ack := h.relayed, h.ack
+	h.mu.Unlock()
 	switch {
 	case relayed:
 		if popVia(res) {
-			c.relay(res)
+			res.SetDestination(h.dest)
+			if err := h.caller.Respond(res); err != nil {
+				h.log.Debug("relay 2xx retransmission", "error", err)
+			}
 		}
 	case ack != nil:
-		if err := c.p.Client.WriteRequest(ack.Clone()); err != nil {
-			c.log.Debug("resend ACK", "device", b.spec.Device, "error", err)
+		if err := h.client.WriteRequest(ack.Clone()); err != nil {
+			h.log.Debug("resend ACK", "error", err)
 		}
 	}
+}
+
+// setRelayed records whether the first 2xx went to the caller.
+func (h *lateHook) setRelayed(v bool) {
+	h.mu.Lock()
+	h.relayed = v
+	h.mu.Unlock()
 }
 
 // cancel cancels a pending branch with reason ("" for none). The CANCEL is
@@ -231,9 +261,9 @@ func (c *call) hangUp(b *branch, res *sip.Response) {
 	if err := c.p.Client.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
 		c.log.Debug("send ACK", "device", b.spec.Device, "error", err)
 	}
-	c.mu.Lock()
-	b.ack = ack
-	c.mu.Unlock()
+	b.late.mu.Lock()
+	b.late.ack = ack
+	b.late.mu.Unlock()
 	bye := c.inDialog(b, res, sip.BYE, 1)
 	tx, err := c.p.Client.TransactionRequest(context.Background(), bye, sipgo.ClientRequestAddVia)
 	if err != nil {
@@ -291,17 +321,38 @@ func drain(tx sip.ClientTransaction) {
 	}
 }
 
-func (b *branch) resetTimerC(c *call) {
-	b.lastProgress = time.Now()
-	if b.timer != nil {
-		b.timer.Reset(c.p.timerC())
+// armTimerC sets the call's Timer C for its earliest pending branch, or
+// stops it when none is pending. One timer per call, read by run, where a
+// timer per branch would hold the call after it ended (a stopped timer's
+// function stays reachable until the runtime drops it).
+func (c *call) armTimerC() {
+	var next time.Time
+	for _, b := range c.branches {
+		if b.final != 0 || b.tx == nil {
+			continue
+		}
+		if at := b.lastProgress.Add(c.p.timerC()); next.IsZero() || at.Before(next) {
+			next = at
+		}
 	}
+	c.timerCAt = next
+	if next.IsZero() {
+		c.timerC.Stop()
+		return
+	}
+	c.timerC.Reset(time.Until(next))
 }
 
-func (b *branch) stopTimerC() {
-	if b.timer != nil {
-		b.timer.Stop()
+// timerCExpired runs when the call's Timer C fires: every pending branch
+// whose last progress is Timer C old gets §16.8; then the timer is set for
+// the next one.
+func (c *call) timerCExpired() {
+	for _, b := range c.branches {
+		if b.final == 0 && b.tx != nil {
+			c.timerCFired(b)
+		}
 	}
+	c.armTimerC()
 }
 
 // timerCFired applies RFC 3261 §16.8: cancel a ringing branch, or end a
@@ -313,7 +364,7 @@ func (c *call) timerCFired(b *branch) {
 	b.timedOutC = true
 	if b.provisional && !b.cancelWanted {
 		c.cancel(b, "")
-		b.resetTimerC(c)
+		b.lastProgress = time.Now() // another Timer C for the CANCEL
 		return
 	}
 	b.tx.Terminate()

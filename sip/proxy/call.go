@@ -36,16 +36,15 @@ type call struct {
 	finalSent  bool // the caller has a final response (ours or sipgo's 487)
 	noFork     bool // no new branches: answered, 6xx, cancelled or given up
 	globalFail *branch
-
-	mu sync.Mutex // guards branch.relayed and branch.ack (retransmission hook)
+	timerC     *time.Timer // Timer C of the earliest pending branch
+	timerCAt   time.Time   // when timerC fires; zero when stopped
 }
 
 // event is something that happened to a branch.
 type event struct {
-	b      *branch
-	res    *sip.Response // nil with err or timerC
-	err    error         // the client transaction ended without a final
-	timerC bool
+	b   *branch
+	res *sip.Response // nil with err
+	err error         // the client transaction ended without a final
 }
 
 func newCall(p *Proxy, req *sip.Request, tx sip.ServerTransaction, dest, key string, hops uint32, labels map[string]string) *call {
@@ -87,6 +86,9 @@ func (c *call) run(plan Plan) {
 		c.finish()
 		return
 	}
+	c.timerC = time.NewTimer(time.Hour)
+	c.timerC.Stop()
+	defer c.timerC.Stop()
 	var unanswered <-chan time.Time
 	if plan.UnansweredDelay > 0 && len(plan.Branches) > 0 {
 		t := time.NewTimer(plan.UnansweredDelay)
@@ -118,6 +120,8 @@ func (c *call) run(plan Plan) {
 		case <-unanswered:
 			unanswered = nil
 			c.unanswered(plan.Unanswered)
+		case <-c.timerC.C:
+			c.timerCExpired()
 		}
 	}
 	close(c.done)
@@ -136,8 +140,6 @@ func (c *call) run(plan Plan) {
 func (c *call) handle(ev event) {
 	b := ev.b
 	switch {
-	case ev.timerC:
-		c.timerCFired(b)
 	case ev.res == nil:
 		if b.final == 0 {
 			code := sip.StatusServiceUnavailable
@@ -166,7 +168,7 @@ func (c *call) provisional(b *branch, res *sip.Response) {
 		b.provisional = true
 		b.rec().ProvisionalAt = now
 	}
-	b.resetTimerC(c)
+	b.lastProgress = time.Now()
 	if b.cancelWanted && !b.cancelSent {
 		c.sendCancel(b)
 	}
@@ -187,7 +189,7 @@ func (c *call) success(b *branch, res *sip.Response) {
 	if b.final != 0 {
 		return
 	}
-	defer close(b.decided)
+	defer close(b.late.decided)
 	if c.finalSent && !c.answered {
 		// The caller already has a final (its CANCEL's 487, or our 480):
 		// end this dialog ourselves.
@@ -195,13 +197,9 @@ func (c *call) success(b *branch, res *sip.Response) {
 		c.ended(b, res.StatusCode, res, nil)
 		return
 	}
-	c.mu.Lock()
-	b.relayed = true
-	c.mu.Unlock()
+	b.late.setRelayed(true)
 	if !c.relay(res) { // the caller's CANCEL won the race
-		c.mu.Lock()
-		b.relayed = false
-		c.mu.Unlock()
+		b.late.setRelayed(false)
 		c.hangUp(b, res)
 		c.ended(b, res.StatusCode, res, nil)
 		return
@@ -223,7 +221,6 @@ func (c *call) success(b *branch, res *sip.Response) {
 // applies fallback and 6xx rules.
 func (c *call) ended(b *branch, code int, res *sip.Response, err error) {
 	b.final, b.finalRes = code, res
-	b.stopTimerC()
 	c.pending--
 	c.finals = append(c.finals, b)
 	r := b.rec()

@@ -222,6 +222,26 @@ func TestTimerC(t *testing.T) {
 	e.waitCall(t)
 }
 
+// TestTimerCPerBranch: one Timer C per call still runs from each branch's
+// own last progress: the silent branch ends 408 at Timer C, the one that
+// rang later is cancelled later.
+func TestTimerCPerBranch(t *testing.T) {
+	const timerC = 150 * time.Millisecond
+	ringing := newDevice(t, "ringing", behaviour{RingAfter: 80 * time.Millisecond})
+	silent := newDevice(t, "silent", behaviour{RingAfter: -1})
+	e := newTestProxy(t, plans{"100": {Branches: []Branch{ringing.branch(), silent.branch()}}},
+		func(p *Proxy) { p.TimerC = timerC })
+	res, _ := newCaller(t).invite(t, "100", e.addr()).final(t)
+	must(t, res.StatusCode == 408, "final %d", res.StatusCode)
+	ringing.wait(t, sip.CANCEL)
+	rec := e.waitCall(t)
+	must(t, len(rec.Branches) == 2, "branches %+v", rec.Branches)
+	r, s := rec.Branches[0], rec.Branches[1]
+	must(t, s.Status == 408 && s.CancelledAt.IsZero(), "silent branch %+v", s)
+	must(t, r.CancelSent && r.CancelledAt.Sub(r.ProvisionalAt) >= timerC, "ringing branch %+v", r)
+	must(t, r.CancelledAt.After(s.FinalAt), "ringing branch cancelled at %v, before the silent one ended at %v", r.CancelledAt, s.FinalAt)
+}
+
 func TestAdmitHook(t *testing.T) {
 	a := newDevice(t, "a", behaviour{})
 	e := newTestProxy(t, plans{"100": {Branches: []Branch{a.branch()}}}, func(p *Proxy) {
