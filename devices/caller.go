@@ -277,6 +277,17 @@ func (c *Call) onResponse(res *sip.Response) {
 	}
 }
 
+// release lets the INVITE transaction, which lingers for Timer M (32 s)
+// after a 2xx, drop the call: its retransmission hook held all of it.
+func (c *Call) release() {
+	c.mu.Lock()
+	tx := c.tx
+	c.mu.Unlock()
+	if tx != nil {
+		tx.OnRetransmission(func(*sip.Response) {})
+	}
+}
+
 func (c *Call) onSuccess(res *sip.Response, tag string) {
 	c.mu.Lock()
 	for _, d := range c.dialogs {

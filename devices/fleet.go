@@ -214,13 +214,18 @@ func (f *Fleet) Wait(ctx context.Context, m Match) (Event, error) { return f.eve
 // the order they happened.
 func (f *Fleet) Events(m Match) []Event { return f.events.filter("", m) }
 
-// Forget drops the events of a finished call (long load runs); a Wait
-// for all events running meanwhile may miss some.
+// Forget drops a finished call and its events (long load runs): a 2xx
+// retransmitted later is no longer ACKed, and a Wait for all events
+// running meanwhile may miss some.
 func (f *Fleet) Forget(callID string) {
 	f.events.forget(callID)
 	f.mu.Lock()
+	c := f.calls[callID]
 	delete(f.calls, callID)
 	f.mu.Unlock()
+	if c != nil {
+		c.release()
+	}
 }
 
 func (f *Fleet) record(e Event) {
