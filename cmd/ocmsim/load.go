@@ -86,6 +86,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		opts.Progress, opts.ProgressEvery = progressPrinter(stderr)
 	}
+	memCtx, stopMem := context.WithCancel(ctx)
+	defer stopMem()
+	opts.Registered = func() { tuneLoadMemory(memCtx) }
 	sum, err := load.Run(ctx, files[0], opts)
 	if opts.Progress != nil && isTerminal(stderr) {
 		fmt.Fprintln(stderr)

@@ -10,10 +10,25 @@ import (
 	"time"
 )
 
-// serveGCPercent trades memory for CPU in `serve`: SIP parsing makes a lot
-// of short-lived garbage, and fewer collections gained ~5 % throughput.
-// (`load` keeps Go's default: its live heap is mostly simulated devices.)
+// serveGCPercent trades memory for CPU in `serve` and, once its devices
+// are registered, in `load`: SIP parsing makes a lot of short-lived
+// garbage; fewer collections gained ~5 % throughput in `serve`, and cut
+// `load`'s CPU per call by a fifth (0.93 → 0.69–0.77 ms at 1200 calls/s).
 const serveGCPercent = 400
+
+// tuneLoadMemory gives `load` the trade of `serve` once every device is
+// registered: GOGC 400 under the soft limit of serveMemoryLimit, whose
+// static part is the heap now (devices, tenant, the in-process server's
+// bindings), until ctx ends. Nothing changes when GOGC is set; the limit
+// is not set when GOMEMLIMIT is.
+func tuneLoadMemory(ctx context.Context) {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	base := liveHeap()
+	debug.SetGCPercent(serveGCPercent)
+	go limitMemory(ctx, base, func() int { return 0 }, 500*time.Millisecond)
+}
 
 // serveIdle is how long `serve` must see no SIP traffic before it returns
 // freed memory to the operating system.

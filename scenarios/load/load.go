@@ -69,6 +69,9 @@ type Options struct {
 	ProgressEvery time.Duration
 	// Logger receives the SIP stack's logs; nil discards them.
 	Logger *slog.Logger
+	// Registered, when set, is called once every device registered,
+	// before the first call (the command tunes the GC there).
+	Registered func()
 }
 
 // Defaults of Options.
@@ -140,6 +143,9 @@ func Run(ctx context.Context, f *scenarios.File, opts Options) (*Summary, error)
 	if err := r.start(ctx); err != nil {
 		r.close()
 		return nil, err
+	}
+	if opts.Registered != nil {
+		opts.Registered()
 	}
 	r.generate(ctx)
 	r.close()

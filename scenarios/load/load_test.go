@@ -37,9 +37,13 @@ func sum(m map[string]int) int {
 func TestRunSmoke(t *testing.T) {
 	f := loadSmoke(t)
 	start := time.Now()
-	s, err := Run(context.Background(), f, Options{Seed: 7})
+	registered := 0
+	s, err := Run(context.Background(), f, Options{Seed: 7, Registered: func() { registered++ }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if registered != 1 {
+		t.Errorf("Registered called %d times, want 1", registered)
 	}
 	t.Logf("run took %v: %d calls, classes %v, answered by %v", time.Since(start).Round(time.Millisecond), s.Calls, s.Classes, s.AnsweredBy)
 	if s.Devices != 60 || s.Registered != 60 || s.Users != 20 {
