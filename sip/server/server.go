@@ -196,7 +196,7 @@ func (s *Server) build() error {
 	s.srv.OnRegister(s.registrar.HandleRegister)
 	s.instrument()
 	s.openUDPLayers()
-	s.proxy.Client.TxRequester = txRouter{udp: s.udp, ua: ua, log: s.log}
+	s.proxy.Client.TxRequester = txRouter{udp: s.udp, ua: ua}
 	s.proxy.WriteResponse = s.writeResponse
 	return nil
 }

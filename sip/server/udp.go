@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net"
 	"strings"
 
@@ -37,19 +36,14 @@ func (s *Server) openUDPLayers() {
 
 // dispatch runs the handler of a request from a UDP socket on a goroutine
 // of its own; a handler that returns without a final response ends its
-// transaction, as in sipgo. An ACK of a 2xx comes without a transaction and
-// is forwarded here, on the reader: it must not fall behind the BYE that
-// follows it. On a goroutine of its own, under overload (thousands of
-// runnable goroutines, Go's scheduler not FIFO across its queues) it
-// sometimes did, by more than the second between them: the callee got
-// the BYE while still waiting for the ACK, and the call failed.
+// transaction, as in sipgo. An ACK of a 2xx comes without a transaction.
 func (s *Server) dispatch(req *sip.Request, tx *uatx.ServerTx) {
 	h, ok := s.handlers[req.Method]
 	if !ok {
 		h = methodNotAllowed
 	}
 	if tx == nil {
-		h(req, nil)
+		go h(req, nil)
 		return
 	}
 	go func() {
@@ -78,7 +72,6 @@ func methodNotAllowed(req *sip.Request, tx sip.ServerTransaction) {
 type txRouter struct {
 	udp *uatx.Layer
 	ua  *sipgo.UserAgent
-	log *slog.Logger
 }
 
 // Request implements sipgo.ClientTransactionRequester.
@@ -93,14 +86,7 @@ func (r txRouter) Request(ctx context.Context, req *sip.Request) (sip.ClientTran
 	// destination (the device's own) or dials one.
 	req.Laddr = sip.Addr{}
 	if req.IsAck() {
-		// Sent aside: sipgo may have to dial, and an ACK is forwarded on
-		// the reader of the socket it came from (Server.dispatch).
-		go func() {
-			if err := r.ua.TransportLayer().WriteMsg(req); err != nil {
-				r.log.Debug("send ACK", "to", req.Destination(), "error", err)
-			}
-		}()
-		return nil, nil
+		return nil, r.ua.TransportLayer().WriteMsg(req)
 	}
 	return r.ua.TransactionLayer().Request(ctx, req)
 }
