@@ -170,12 +170,31 @@ func (c *call) answer(res *sip.Response) bool {
 }
 
 // retransmitted handles a 2xx retransmission (or another 2xx) after the
-// branch's first 2xx; it runs on the transaction layer's goroutine.
+// branch's first 2xx. It runs on the transaction layer's goroutine, the
+// socket's reader over UDP, which must not wait: while run has not
+// handled the first 2xx yet, the copy waits on a goroutine of its own.
+// (Waiting on the reader stalled every call of the socket behind one busy
+// call; under load the stalls made the peers retransmit, which made more
+// of them.)
 func (h *lateHook) retransmitted(res *sip.Response) {
-	select { // run may not have handled the first 2xx yet
+	select {
 	case <-h.decided:
 	case <-h.callEnd:
+	default:
+		go func() {
+			select {
+			case <-h.decided:
+			case <-h.callEnd:
+			}
+			h.handle(res)
+		}()
+		return
 	}
+	h.handle(res)
+}
+
+// handle relays res or resends our ACK, once the first 2xx was decided.
+func (h *lateHook) handle(res *sip.Response) {
 	h.mu.Lock()
 	relayed, ack := h.relayed, h.ack
 	h.mu.Unlock()
