@@ -339,6 +339,21 @@ func (p *peer) drainUntilQuiet(quiet, within time.Duration) ([][]byte, bool) {
 	}
 }
 
+// resendsStop fails unless the resends of a final response (wire, named
+// what) stop within 500 ms of its ACK, with nothing else arriving.
+func (p *peer) resendsStop(wire []byte, what string) {
+	p.t.Helper()
+	got, quiet := p.drainUntilQuiet(100*time.Millisecond, 500*time.Millisecond)
+	if !quiet {
+		p.t.Fatalf("%s still resent after the ACK (%d)", what, len(got))
+	}
+	for _, b := range got {
+		if !bytes.Equal(b, wire) {
+			p.t.Fatalf("unexpected %s", firstLine(b))
+		}
+	}
+}
+
 func crlf(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", "\r\n")
@@ -1166,15 +1181,7 @@ func TestServerInviteCancel(t *testing.T) {
 
 	ack := sipReq{Method: "ACK", Branch: inv.Branch, CallID: inv.CallID, CSeq: 5, ToTag: tag}
 	p.send(h.addr, ack.text())
-	got, quiet := p.drainUntilQuiet(100*time.Millisecond, 500*time.Millisecond)
-	if !quiet {
-		t.Fatalf("487 still resent after the ACK (%d)", len(got))
-	}
-	for _, b := range got {
-		if !bytes.Equal(b, wire487) {
-			t.Fatalf("unexpected %s", firstLine(b))
-		}
-	}
+	p.resendsStop(wire487, "487")
 	waitDone(t, c.tx.Done(), "INVITE server transaction (Timer I)")
 	if err := c.tx.Err(); err != nil {
 		t.Fatalf("Err %v: the ACK did not end the resends (Timer H did)", err)
@@ -1298,15 +1305,7 @@ func TestServerInviteNon2xxResentUntilAck(t *testing.T) {
 			p.send(h.addr, ack.text()) // a retransmitted ACK (within Timer I): absorbed too
 			h.sync(p)
 			h.noCall()
-			got, quiet := p.drainUntilQuiet(100*time.Millisecond, 500*time.Millisecond)
-			if !quiet {
-				t.Fatalf("final still resent after the ACK (%d)", len(got))
-			}
-			for _, b := range got {
-				if !bytes.Equal(b, wire) {
-					t.Fatalf("unexpected %s", firstLine(b))
-				}
-			}
+			p.resendsStop(wire, "final")
 			waitDone(t, c.tx.Done(), "INVITE server transaction (Timer I)")
 			if err := c.tx.Err(); err != nil {
 				t.Fatalf("Err %v: the ACK did not stop Timer G/H", err)

@@ -74,7 +74,7 @@ func (c *call) fork(specs []Branch, role string, parent *branch) {
 			c.ended(b, sip.StatusServiceUnavailable, nil, err)
 		}
 	}
-	if c.timerCAt.IsZero() { // else it fires first: new branches start now
+	if !c.timerCSet { // else it fires first: new branches start now
 		c.armTimerC()
 	}
 }
@@ -220,6 +220,13 @@ func (h *lateHook) setRelayed(v bool) {
 	h.mu.Unlock()
 }
 
+// setAck records our own ACK of a 2xx we hung up, resent to its copies.
+func (h *lateHook) setAck(ack *sip.Request) {
+	h.mu.Lock()
+	h.ack = ack
+	h.mu.Unlock()
+}
+
 // cancel cancels a pending branch with reason ("" for none). The CANCEL is
 // queued until the branch sends a provisional (RFC 3261 §9.1).
 func (c *call) cancel(b *branch, reason string) {
@@ -280,9 +287,7 @@ func (c *call) hangUp(b *branch, res *sip.Response) {
 	if err := c.p.Client.WriteRequest(ack, sipgo.ClientRequestAddVia); err != nil {
 		c.log.Debug("send ACK", "device", b.spec.Device, "error", err)
 	}
-	b.late.mu.Lock()
-	b.late.ack = ack
-	b.late.mu.Unlock()
+	b.late.setAck(ack)
 	bye := c.inDialog(b, res, sip.BYE, 1)
 	tx, err := c.p.Client.TransactionRequest(context.Background(), bye, sipgo.ClientRequestAddVia)
 	if err != nil {
@@ -354,8 +359,8 @@ func (c *call) armTimerC() {
 			next = at
 		}
 	}
-	c.timerCAt = next
-	if next.IsZero() {
+	c.timerCSet = !next.IsZero()
+	if !c.timerCSet {
 		c.timerC.Stop()
 		return
 	}

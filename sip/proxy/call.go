@@ -37,7 +37,7 @@ type call struct {
 	noFork     bool // no new branches: answered, 6xx, cancelled or given up
 	globalFail *branch
 	timerC     *time.Timer // Timer C of the earliest pending branch
-	timerCAt   time.Time   // when timerC fires; zero when stopped
+	timerCSet  bool        // timerC is running
 }
 
 // event is something that happened to a branch.
