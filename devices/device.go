@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/uatx"
 )
 
 // device is one simulated user agent of a fleet.
@@ -104,7 +106,7 @@ func (d *device) leg(callID string) *leg {
 
 // onInvite runs one incoming call on the goroutine the fleet started for
 // the INVITE; the transaction is released when it returns.
-func (d *device) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+func (d *device) onInvite(req *sip.Request, tx *uatx.ServerTx) {
 	b := d.behaviour()
 	if b.Offline {
 		return
@@ -134,19 +136,16 @@ func (d *device) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 // onReinvite answers a re-INVITE of a live call with the same session.
-func (d *device) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
+func (d *device) onReinvite(req *sip.Request, tx *uatx.ServerTx) {
 	l := d.leg(callID(req))
 	if l == nil || tagOf(req.To().Params) != l.tag {
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		respond(tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	l.mu.Lock()
-	var body []byte
-	if l.ok != nil {
-		body = l.ok.Body()
-	}
+	body := l.sdp
 	l.mu.Unlock()
-	_ = tx.Respond(l.response(req, 200, "OK", body))
+	_, _ = tx.Reply(l.reply(200, "OK", body))
 }
 
 func (d *device) onAck(req *sip.Request) {
@@ -159,12 +158,12 @@ func (d *device) onAck(req *sip.Request) {
 }
 
 // onBye ends a live call the other side hung up; false if none matches.
-func (d *device) onBye(req *sip.Request, tx sip.ServerTransaction) bool {
+func (d *device) onBye(req *sip.Request, tx *uatx.ServerTx) bool {
 	l := d.leg(callID(req))
 	if l == nil || tagOf(req.To().Params) != l.tag {
 		return false
 	}
-	respond(tx, req, 200, "OK")
+	respond(tx, 200, "OK")
 	d.f.record(Event{Type: ByeReceived, Device: d.spec.ID, CallID: l.id, ToTag: l.tag})
 	l.end()
 	return true

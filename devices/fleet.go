@@ -273,7 +273,7 @@ func (f *Fleet) spawn(fn func()) bool {
 // goroutine Close waits for (a call lasts; a BYE stops media); the others
 // are answered on the reader goroutine.
 func (f *Fleet) dispatch(req *sip.Request, tx *uatx.ServerTx) {
-	var h func(*sip.Request, sip.ServerTransaction)
+	var h func(*sip.Request, *uatx.ServerTx)
 	switch req.Method {
 	case sip.INVITE:
 		h = f.onInvite
@@ -283,15 +283,14 @@ func (f *Fleet) dispatch(req *sip.Request, tx *uatx.ServerTx) {
 		f.onAck(req)
 		return
 	case sip.CANCEL: // one that matched no INVITE
-		respond(tx, req, 481, "Call/Transaction Does Not Exist")
+		respond(tx, 481, "Call/Transaction Does Not Exist")
 		return
 	case sip.OPTIONS:
-		respond(tx, req, 200, "OK")
+		respond(tx, 200, "OK")
 		return
 	default:
-		res := sip.NewResponseFromRequest(req, 405, "Method Not Allowed", nil)
-		res.AppendHeader(sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS"))
-		_ = tx.Respond(res)
+		_, _ = tx.Reply(uatx.Reply{Code: 405, Reason: "Method Not Allowed",
+			Headers: []sip.Header{sip.NewHeader("Allow", "INVITE, ACK, BYE, CANCEL, OPTIONS")}})
 		return
 	}
 	if !f.spawn(func() { defer tx.Release(); h(req, tx) }) {
@@ -299,10 +298,10 @@ func (f *Fleet) dispatch(req *sip.Request, tx *uatx.ServerTx) {
 	}
 }
 
-func (f *Fleet) onInvite(req *sip.Request, tx sip.ServerTransaction) {
+func (f *Fleet) onInvite(req *sip.Request, tx *uatx.ServerTx) {
 	d := f.byUsername(req.Recipient.User)
 	if d == nil {
-		respond(tx, req, 404, "Not Found")
+		respond(tx, 404, "Not Found")
 		return
 	}
 	if req.To().Params.Has("tag") {
@@ -318,14 +317,14 @@ func (f *Fleet) onAck(req *sip.Request) {
 	}
 }
 
-func (f *Fleet) onBye(req *sip.Request, tx sip.ServerTransaction) {
+func (f *Fleet) onBye(req *sip.Request, tx *uatx.ServerTx) {
 	if d := f.byUsername(req.Recipient.User); d != nil && d.onBye(req, tx) {
 		return
 	}
 	if c := f.call(callID(req)); c != nil && c.onBye(req, tx) {
 		return
 	}
-	respond(tx, req, 481, "Call/Transaction Does Not Exist")
+	respond(tx, 481, "Call/Transaction Does Not Exist")
 }
 
 // onStrayResponse gets responses no client transaction matched: 2xx of a
@@ -342,8 +341,8 @@ func (f *Fleet) call(id string) *Call {
 	return f.calls[id]
 }
 
-func respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string) {
-	_ = tx.Respond(sip.NewResponseFromRequest(req, code, reason, nil))
+func respond(tx *uatx.ServerTx, code int, reason string) {
+	_, _ = tx.Reply(uatx.Reply{Code: code, Reason: reason})
 }
 
 func callID(m interface{ CallID() *sip.CallIDHeader }) string {

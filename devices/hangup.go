@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/uatx"
 )
 
 // Cancel cancels the call while no final response has come: it sends
@@ -104,7 +106,7 @@ func (c *Call) bye(ctx context.Context, d *dialog) error {
 }
 
 // onBye ends the dialog a device hung up; false if none matches.
-func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) bool {
+func (c *Call) onBye(req *sip.Request, tx *uatx.ServerTx) bool {
 	tag := tagOf(req.From().Params)
 	c.mu.Lock()
 	var d *dialog
@@ -121,7 +123,7 @@ func (c *Call) onBye(req *sip.Request, tx sip.ServerTransaction) bool {
 	if d == nil {
 		return false
 	}
-	respond(tx, req, 200, "OK")
+	respond(tx, 200, "OK")
 	c.record(Event{Type: ByeReceived, ToTag: tag})
 	if media {
 		c.stopMedia()

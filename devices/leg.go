@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/uatx"
 )
 
 // leg is one INVITE a device received: the UAS side of a call.
@@ -14,7 +16,7 @@ type leg struct {
 	d   *device
 	id  string // Call-ID
 	req *sip.Request
-	tx  sip.ServerTransaction
+	tx  *uatx.ServerTx
 	tag string // our To-tag
 
 	cmds      chan int      // manual answer (200) or rejection (code)
@@ -28,12 +30,13 @@ type leg struct {
 	emergency *Emergency // what a PSAP read from the INVITE; nil otherwise
 
 	mu    sync.Mutex
-	final int           // status of our final response, 0 before
-	ok    *sip.Response // our 2xx
-	cseq  uint32        // our last in-dialog CSeq
+	final int       // status of our final response, 0 before
+	ok    uatx.Wire // our 2xx (Bytes nil before)
+	sdp   []byte    // the body of our 2xx
+	cseq  uint32    // our last in-dialog CSeq
 }
 
-func newLeg(d *device, req *sip.Request, tx sip.ServerTransaction) *leg {
+func newLeg(d *device, req *sip.Request, tx *uatx.ServerTx) *leg {
 	return &leg{d: d, id: callID(req), req: req, tx: tx, tag: sip.GenerateTagN(10),
 		cmds: make(chan int, 1), cancelled: make(chan struct{}), acked: make(chan struct{}), ended: make(chan struct{})}
 }
@@ -126,8 +129,8 @@ func (l *leg) await(d time.Duration, onTimer int) int {
 // send sends a response to the INVITE; false when a CANCEL won the race
 // (then recorded) or the transaction is gone.
 func (l *leg) send(code int, reason string, body []byte) bool {
-	res := l.response(l.req, code, reason, body)
-	if err := l.tx.Respond(res); err != nil {
+	w, err := l.tx.Reply(l.reply(code, reason, body))
+	if err != nil {
 		select {
 		case <-l.cancelled:
 			l.recordCancel(l.cancelReq)
@@ -140,27 +143,26 @@ func (l *leg) send(code int, reason string, body []byte) bool {
 		l.mu.Lock()
 		l.final = code
 		if code < 300 {
-			l.ok = res
+			l.ok, l.sdp = w, body
 		}
 		l.mu.Unlock()
 	}
 	return true
 }
 
-// response builds a response to req with our tag (and Contact on 2xx).
-func (l *leg) response(req *sip.Request, code int, reason string, body []byte) *sip.Response {
-	res := sip.NewResponseFromRequest(req, code, reason, body)
-	res.To().Params.Add("tag", l.tag) // replaces the random one sipgo added
+// reply is a response with our tag (and Contact on 2xx).
+func (l *leg) reply(code int, reason string, body []byte) uatx.Reply {
+	r := uatx.Reply{Code: code, Reason: reason, ToTag: l.tag, Body: body}
 	if code >= 200 && code < 300 {
-		res.AppendHeader(&sip.ContactHeader{Address: l.d.contact})
+		r.Headers = append(r.Headers, &sip.ContactHeader{Address: l.d.contact})
 		if e := l.emergency; e != nil && e.Test() {
-			res.AppendHeader(sip.NewHeader(EchoHeader, e.Echo()))
+			r.Headers = append(r.Headers, sip.NewHeader(EchoHeader, e.Echo()))
 		}
 		if body != nil {
-			res.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+			r.Headers = append(r.Headers, sip.NewHeader("Content-Type", "application/sdp"))
 		}
 	}
-	return res
+	return r
 }
 
 // answer sends 200 OK (with an SDP answer when the INVITE offered media)
@@ -209,7 +211,7 @@ func (l *leg) dialog() {
 		case <-l.acked:
 			waiting = false
 		case <-resend.C:
-			_ = l.tx.Respond(ok)
+			_ = l.tx.Send(ok)
 			interval = min(2*interval, sip.T2)
 			resend.Reset(interval)
 		case <-giveUp.C:
@@ -232,7 +234,7 @@ func (l *leg) end() { l.endOnce.Do(func() { close(l.ended) }) }
 // hangup sends BYE for the answered call along the INVITE's Record-Route.
 func (l *leg) hangup(ctx context.Context) error {
 	l.mu.Lock()
-	if l.ok == nil {
+	if l.ok.Bytes == nil {
 		l.mu.Unlock()
 		return fmt.Errorf("devices: %s: call %q: %w", l.d.spec.ID, l.id, errNotAnswered)
 	}

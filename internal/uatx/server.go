@@ -23,9 +23,9 @@ type ServerTx struct {
 	invite bool
 
 	mu         sync.Mutex
-	last       *sip.Response // the last provisional sent; nil once final
-	wire       []byte        // the last response sent, for retransmissions
-	final      int           // status of the final response; 0 before
+	tag        string // To-tag of the last provisional above 100
+	wire       []byte // the last response sent, for retransmissions
+	final      int    // status of the final response; 0 before
 	isAcked    bool
 	cancelled  bool
 	onCancel   sip.FnTxCancel
@@ -48,44 +48,86 @@ func newServerTx(l *Layer, key txKey, req *sip.Request, src net.Addr) *ServerTx 
 // further 2xx of an INVITE excepted).
 var errFinalSent = errors.New("uatx: the transaction already has a final response")
 
-// Respond sends res and moves the transaction on: a final response starts
-// its lingering, a 3xx-6xx of an INVITE is resent until ACKed. After a
-// 2xx to an INVITE, further 2xx are sent as they are (the UAS resends its
-// 2xx itself until the ACK, RFC 6026).
+// Respond sends res and moves the transaction on (Send).
 func (tx *ServerTx) Respond(res *sip.Response) error {
+	w := Wire{Code: res.StatusCode}
+	if to := res.To(); to != nil {
+		w.ToTag, _ = to.Params.Get("tag")
+	}
 	tx.mu.Lock()
+	if err := tx.refuseLocked(w.Code); err != nil {
+		tx.mu.Unlock()
+		return err
+	}
+	w.Bytes = encode(res)
+	return tx.sendLocked(w)
+}
+
+// Reply builds the response r to the request (BuildResponse) and sends it.
+func (tx *ServerTx) Reply(r Reply) (Wire, error) {
+	tx.mu.Lock()
+	if err := tx.refuseLocked(r.Code); err != nil || tx.req == nil {
+		tx.mu.Unlock()
+		if err == nil {
+			err = errFinalSent
+		}
+		return Wire{}, err
+	}
+	w := BuildResponse(tx.req, r)
+	return w, tx.sendLocked(w)
+}
+
+// Send sends a response built before (Reply's, to resend a 2xx) and moves
+// the transaction on: a final response starts its lingering, a 3xx-6xx
+// of an INVITE is resent until ACKed. After a 2xx to an INVITE, further
+// 2xx are sent as they are (the UAS resends its 2xx itself until the ACK,
+// RFC 6026).
+func (tx *ServerTx) Send(w Wire) error {
+	tx.mu.Lock()
+	if err := tx.refuseLocked(w.Code); err != nil {
+		tx.mu.Unlock()
+		return err
+	}
+	return tx.sendLocked(w)
+}
+
+// refuseLocked is why a response with code cannot go out now, or nil.
+func (tx *ServerTx) refuseLocked(code int) error {
 	switch {
 	case tx.cancelled:
-		tx.mu.Unlock()
 		return sip.ErrTransactionCanceled
 	case tx.terminated:
-		tx.mu.Unlock()
 		return sip.ErrTransactionTerminated
-	case tx.final != 0 && !(tx.invite && tx.final < 300 && res.IsSuccess()):
-		tx.mu.Unlock()
+	case tx.final != 0 && !(tx.invite && tx.final < 300 && code >= 200 && code < 300):
 		return errFinalSent
 	}
-	wire := encode(res)
-	tx.wire = wire
-	if tx.invite && res.IsSuccess() {
+	return nil
+}
+
+// sendLocked records w and sends it; it unlocks tx.mu.
+func (tx *ServerTx) sendLocked(w Wire) error {
+	tx.wire = w.Bytes
+	if tx.invite && w.Code >= 200 && w.Code < 300 {
 		tx.wire = nil // never resent: a 2xx retransmission is the UAS core's (RFC 6026)
 	}
 	switch {
-	case res.StatusCode < 200:
-		tx.last = res
+	case w.Code < 200:
+		if w.Code > 100 && w.ToTag != "" {
+			tx.tag = w.ToTag
+		}
 	case tx.final == 0:
-		tx.final = res.StatusCode
+		tx.final = w.Code
 		tx.finishLocked()
 	}
 	tx.mu.Unlock()
-	return tx.l.send(wire, tx.src)
+	return tx.l.send(w.Bytes, tx.src)
 }
 
 // finishLocked starts the timers of a final response (tx.mu held) and
 // lets the request, responses and OnCancel callback go: a lingering
 // transaction keeps only what it resends.
 func (tx *ServerTx) finishLocked() {
-	tx.req, tx.last, tx.onCancel = nil, nil, nil
+	tx.req, tx.onCancel = nil, nil
 	switch {
 	case !tx.invite:
 		tx.timer = time.AfterFunc(sip.Timer_J, tx.expire)
@@ -146,9 +188,8 @@ func (tx *ServerTx) retransmitted() {
 		tx.mu.Unlock()
 		return
 	}
-	if tx.wire == nil && tx.invite && !tx.terminated {
-		tx.last = sip.NewResponseFromRequest(tx.req, 100, "Trying", nil)
-		tx.wire = encode(tx.last)
+	if tx.wire == nil && tx.invite && !tx.terminated && tx.req != nil {
+		tx.wire = BuildResponse(tx.req, Reply{Code: 100, Reason: "Trying"}).Bytes
 	}
 	wire := tx.wire
 	tx.mu.Unlock()
@@ -159,28 +200,28 @@ func (tx *ServerTx) retransmitted() {
 
 // cancel handles a CANCEL of this INVITE (its own server transaction
 // ctx): 200 to the CANCEL, and when no final response went out yet, 487
-// to the INVITE with the To-tag of the last provisional, then OnCancel.
+// to the INVITE; both carry the To-tag of the last provisional (RFC 3261
+// §9.2), then OnCancel.
 func (tx *ServerTx) cancel(ctx *ServerTx) {
-	cancel := ctx.req // Respond lets it go
-	_ = ctx.Respond(sip.NewResponseFromRequest(cancel, 200, "OK", nil))
+	cancel := ctx.req // Reply lets it go
 	tx.mu.Lock()
-	if tx.final != 0 || tx.terminated {
+	if tx.final != 0 || tx.terminated || tx.req == nil {
 		tx.mu.Unlock()
+		_, _ = ctx.Reply(Reply{Code: 200, Reason: "OK"})
 		return
 	}
-	res := sip.NewResponseFromRequest(tx.req, 487, "Request Terminated", nil)
-	if tx.last != nil && tx.last.StatusCode > 100 && tx.last.To() != nil && res.To() != nil {
-		if tag, ok := tx.last.To().Params.Get("tag"); ok {
-			res.To().Params.Add("tag", tag)
-		}
+	if tx.tag == "" {
+		tx.tag = sip.GenerateTagN(16)
 	}
+	w := BuildResponse(tx.req, Reply{Code: 487, Reason: "Request Terminated", ToTag: tx.tag})
 	tx.cancelled = true
-	tx.wire, tx.final = encode(res), res.StatusCode
+	tx.wire, tx.final = w.Bytes, w.Code
 	fn := tx.onCancel
+	tag := tx.tag
 	tx.finishLocked()
-	wire := tx.wire
 	tx.mu.Unlock()
-	_ = tx.l.send(wire, tx.src)
+	_, _ = ctx.Reply(Reply{Code: 200, Reason: "OK", ToTag: tag})
+	_ = tx.l.send(w.Bytes, tx.src)
 	if fn != nil {
 		fn(cancel)
 	}

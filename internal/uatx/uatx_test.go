@@ -1141,8 +1141,8 @@ func TestServerInviteCancel(t *testing.T) {
 	cancel := sipReq{Method: "CANCEL", Branch: inv.Branch, CallID: inv.CallID, CSeq: 5}
 	p.send(h.addr, cancel.text())
 	ok200, wire200 := p.recvRes()
-	if ok200.StatusCode != 200 || branchOf(t, ok200) != inv.Branch {
-		t.Fatalf("CANCEL got %d", ok200.StatusCode)
+	if ok200.StatusCode != 200 || branchOf(t, ok200) != inv.Branch || toTag(ok200) != tag {
+		t.Fatalf("CANCEL got %d tag %q, want 200 with the 180's tag %q (RFC 3261 §9.2)", ok200.StatusCode, toTag(ok200), tag)
 	}
 	checkCSeq(t, ok200.CSeq(), 5, sip.CANCEL)
 	r487, wire487 := p.recvRes()
