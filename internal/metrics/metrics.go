@@ -23,6 +23,8 @@ type Metrics struct {
 	Emergency     *prometheus.CounterVec   // source, psap
 	Fallbacks     *prometheus.CounterVec   // why
 	Generator     *prometheus.HistogramVec // reserved for the load generator: stage
+	ReceiveLag    prometheus.Histogram     // kernel arrival → read, per UDP datagram
+	Shed          prometheus.Counter       // new INVITEs refused with 503 while behind
 }
 
 // latencyBuckets cover 1 ms to ~30 s.
@@ -71,10 +73,18 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "ocmsim_generator_latency_seconds", Help: "Load generator latencies by stage.",
 			Buckets: latencyBuckets,
 		}, []string{"stage"}),
+		ReceiveLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "ocmsim_sip_receive_lag_seconds", Help: "Time UDP datagrams waited in the socket's receive buffer before the server read them.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		Shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "ocmsim_overload_rejected_total", Help: "New INVITEs refused with 503 because the server was reading them too late (overload).",
+		}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Requests, m.Responses, m.Registrations, m.Calls, m.Branches,
-			m.PostDialDelay, m.AnswerTime, m.InFlight, m.AdminActions, m.Emergency, m.Fallbacks, m.Generator)
+			m.PostDialDelay, m.AnswerTime, m.InFlight, m.AdminActions, m.Emergency, m.Fallbacks, m.Generator,
+			m.ReceiveLag, m.Shed)
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/sipgo/sip"
 
@@ -72,11 +73,44 @@ type guardConn struct {
 	dropped  *atomic.Uint64
 	received *atomic.Uint64 // every datagram read
 	quiet    *atomic.Bool   // set while shutting down: drop everything
+
+	// With the kernel's receive times (udp set): how long the datagram
+	// ReadFrom returned last waited in the socket's buffer. Only the
+	// reader goroutine reads it (the layer dispatches on it).
+	udp *net.UDPConn
+	oob []byte
+	lag time.Duration
+}
+
+// stamp makes the guard read the kernel's receive time of each datagram,
+// where the system gives it, to measure how far behind the reader is.
+func (g *guardConn) stamp() {
+	if c, ok := g.PacketConn.(*net.UDPConn); ok && enableStamps(c) {
+		g.udp, g.oob = c, make([]byte, stampSpace)
+	}
+}
+
+// read reads one datagram into g.buf and sets g.lag when its arrival
+// time is known.
+func (g *guardConn) read() (int, net.Addr, error) {
+	if g.udp == nil {
+		return g.PacketConn.ReadFrom(g.buf)
+	}
+	n, oobn, _, addr, err := g.udp.ReadMsgUDP(g.buf, g.oob)
+	if err != nil {
+		return 0, nil, err
+	}
+	g.lag = 0
+	if at, ok := arrival(g.oob[:oobn]); ok {
+		g.lag = max(time.Since(at), 0)
+		g.m.ReceiveLag.Observe(g.lag.Seconds())
+	}
+	return n, addr, nil
 }
 
 func (g *guardConn) ReadFrom(b []byte) (int, net.Addr, error) {
 	for {
-		n, addr, err := g.PacketConn.ReadFrom(g.buf)
+		n, addr, err := g.read()
 		if err != nil {
 			return 0, addr, err
 		}

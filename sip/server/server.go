@@ -75,6 +75,11 @@ type Config struct {
 	// DrainTimeout bounds how long shutdown waits for calls in progress;
 	// default 5 s.
 	DrainTimeout time.Duration
+	// OverloadLag: a new INVITE (no To-tag) that waited longer than this
+	// in a UDP socket's receive buffer is refused with 503 and Retry-After,
+	// so that the calls in progress can finish (this needs the kernel's
+	// receive times: Linux). 0 means DefaultOverloadLag; negative, never.
+	OverloadLag time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
 }
@@ -101,6 +106,7 @@ type Server struct {
 	calls    gate
 	dropped  atomic.Uint64 // datagrams the guard dropped
 	received atomic.Uint64 // datagrams read
+	overload overloadLog
 	cids     atomic.Uint64 // Content-IDs of PIDF-LO bodies
 	quiet    atomic.Bool   // the guard passes nothing on: closing
 }
@@ -125,6 +131,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.MaxMessageSize <= 0 {
 		s.cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if s.cfg.OverloadLag == 0 {
+		s.cfg.OverloadLag = DefaultOverloadLag
 	}
 	if s.cfg.DrainTimeout <= 0 {
 		s.cfg.DrainTimeout = 5 * time.Second
@@ -273,7 +282,7 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // guard wraps a UDP socket in the bad-input guard.
-func (s *Server) guard(conn net.PacketConn) net.PacketConn {
+func (s *Server) guard(conn net.PacketConn) *guardConn {
 	return &guardConn{PacketConn: conn, limit: s.cfg.MaxMessageSize, buf: make([]byte, maxDatagram),
 		log: s.log, m: s.m, dropped: &s.dropped, received: &s.received, quiet: &s.quiet}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -26,12 +28,72 @@ func (s *Server) openUDPLayers() {
 			continue
 		}
 		parser := sip.NewParser(sip.WithHeadersParsers(registrar.HeadersParsers()))
-		so.layer = uatx.New(s.guard(so.udp), s.dispatch, s.proxy.HandleUnmatchedResponse, s.log, uatx.WithParser(parser))
+		g := s.guard(so.udp)
+		g.stamp()
+		so.layer = uatx.New(g, s.dispatcher(g), s.proxy.HandleUnmatchedResponse, s.log, uatx.WithParser(parser))
 		s.proxy.OwnPorts = append(s.proxy.OwnPorts, so.udp.LocalAddr().(*net.UDPAddr).Port)
 		if s.udp == nil {
 			s.udp = so.layer
 		}
 	}
+}
+
+// DefaultOverloadLag is Config.OverloadLag's default: well above the few
+// milliseconds a busy reader lags, below T1 (500 ms), when the caller
+// starts resending the INVITE.
+const DefaultOverloadLag = 200 * time.Millisecond
+
+// dispatcher is the handler of the layer reading from g: a new INVITE
+// that waited too long in g's receive buffer is refused (overloaded); the
+// rest is dispatched. It runs on the reader goroutine, which sets g.lag.
+func (s *Server) dispatcher(g *guardConn) uatx.Handler {
+	return func(req *sip.Request, tx *uatx.ServerTx) {
+		if tx != nil && s.cfg.OverloadLag > 0 && g.lag > s.cfg.OverloadLag &&
+			req.Method == sip.INVITE && req.To() != nil && !req.To().Params.Has("tag") {
+			s.overloaded(tx, g.lag)
+			return
+		}
+		s.dispatch(req, tx)
+	}
+}
+
+// overloaded refuses a new INVITE with 503 and Retry-After (RFC 3261
+// §21.5.4) through its transaction, which absorbs its retransmissions and
+// ACK. A reader that far behind loses the ACKs and BYEs of the calls in
+// progress once its buffer fills: refusing new calls lets it catch up.
+func (s *Server) overloaded(tx *uatx.ServerTx, lag time.Duration) {
+	s.m.Requests.WithLabelValues(string(sip.INVITE)).Inc()
+	s.m.Shed.Inc()
+	if _, err := tx.Reply(uatx.Reply{Code: 503, Reason: "Service Unavailable", Headers: []sip.Header{retryAfter}}); err == nil {
+		s.m.Responses.WithLabelValues(string(sip.INVITE), "503").Inc()
+	}
+	tx.Release()
+	if n, ok := s.overload.add(time.Now()); ok {
+		s.log.Warn("overload: new INVITEs refused with 503", "receive_lag", lag.Round(time.Millisecond), "refused", n, "limit", s.cfg.OverloadLag)
+	}
+}
+
+var retryAfter = sip.NewHeader("Retry-After", "1")
+
+// overloadLog counts refused INVITEs between warnings, at most one a
+// second.
+type overloadLog struct {
+	mu     sync.Mutex
+	last   time.Time
+	counts int
+}
+
+// add counts one refusal; ok when a warning is due, with the count since
+// the last one.
+func (o *overloadLog) add(now time.Time) (n int, ok bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.counts++
+	if now.Sub(o.last) < time.Second {
+		return 0, false
+	}
+	n, o.last, o.counts = o.counts, now, 0
+	return n, true
 }
 
 // dispatch runs the handler of a request from a UDP socket on a goroutine
