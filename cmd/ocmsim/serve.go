@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logFormat := fs.String("log-format", "text", "text or json")
 	linger := fs.Duration("linger", server.RFCLinger, lingerUsage)
 	procs := fs.Int("procs", 0, procsUsage+" (half the CPUs: its peers on loopback share the machine)")
-	overload := fs.Duration("overload-lag", server.DefaultOverloadLag, "refuse new INVITEs with 503 while UDP datagrams wait longer than this to be read (0: never)")
+	overload := fs.Duration("overload-lag", 0, "refuse new INVITEs with 503 while UDP datagrams wait longer than this to be read (0: never)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return exitBadArgs
@@ -84,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Algorithms:    splitList(*algorithms),
 		Metrics:       metrics.New(reg),
 		Logger:        logger,
-		OverloadLag:   cmp.Or(*overload, -1), // 0 on the command line: never
+		OverloadLag:   *overload,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "ocmsim serve:", err)

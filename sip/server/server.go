@@ -75,10 +75,10 @@ type Config struct {
 	// DrainTimeout bounds how long shutdown waits for calls in progress;
 	// default 5 s.
 	DrainTimeout time.Duration
-	// OverloadLag: a new INVITE (no To-tag) that waited longer than this
-	// in a UDP socket's receive buffer is refused with 503 and Retry-After,
-	// so that the calls in progress can finish (this needs the kernel's
-	// receive times: Linux). 0 means DefaultOverloadLag; negative, never.
+	// OverloadLag, when positive: a new INVITE (no To-tag) that waited
+	// longer than this in a UDP socket's receive buffer is refused with 503
+	// and Retry-After (this needs the kernel's receive times: Linux).
+	// Default 0: never refused.
 	OverloadLag time.Duration
 	// Now defaults to time.Now.
 	Now func() time.Time
@@ -131,9 +131,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.cfg.MaxMessageSize <= 0 {
 		s.cfg.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if s.cfg.OverloadLag == 0 {
-		s.cfg.OverloadLag = DefaultOverloadLag
 	}
 	if s.cfg.DrainTimeout <= 0 {
 		s.cfg.DrainTimeout = 5 * time.Second

@@ -38,11 +38,6 @@ func (s *Server) openUDPLayers() {
 	}
 }
 
-// DefaultOverloadLag is Config.OverloadLag's default: well above the few
-// milliseconds a busy reader lags, below T1 (500 ms), when the caller
-// starts resending the INVITE.
-const DefaultOverloadLag = 200 * time.Millisecond
-
 // dispatcher is the handler of the layer reading from g: a new INVITE
 // that waited too long in g's receive buffer is refused (overloaded); the
 // rest is dispatched. It runs on the reader goroutine, which sets g.lag.
