@@ -64,6 +64,7 @@ func (tx *ServerTx) Respond(res *sip.Response) error {
 }
 
 // Reply builds the response r to the request (BuildResponse) and sends it.
+// A final response lets the request go: to resend a 2xx, Send its Wire.
 func (tx *ServerTx) Reply(r Reply) (Wire, error) {
 	tx.mu.Lock()
 	if err := tx.refuseLocked(r.Code); err != nil || tx.req == nil {

@@ -55,7 +55,8 @@ func (s *Server) dispatcher(g *guardConn) uatx.Handler {
 // overloaded refuses a new INVITE with 503 and Retry-After (RFC 3261
 // §21.5.4) through its transaction, which absorbs its retransmissions and
 // ACK. A reader that far behind loses the ACKs and BYEs of the calls in
-// progress once its buffer fills: refusing new calls lets it catch up.
+// progress once its buffer fills; refusing new calls is meant to let it
+// catch up (in the bench it did not: README "Performance").
 func (s *Server) overloaded(tx *uatx.ServerTx, lag time.Duration) {
 	s.m.Requests.WithLabelValues(string(sip.INVITE)).Inc()
 	s.m.Shed.Inc()
@@ -73,9 +74,9 @@ var retryAfter = sip.NewHeader("Retry-After", "1")
 // overloadLog counts refused INVITEs between warnings, at most one a
 // second.
 type overloadLog struct {
-	mu     sync.Mutex
-	last   time.Time
-	counts int
+	mu    sync.Mutex
+	last  time.Time
+	count int
 }
 
 // add counts one refusal; ok when a warning is due, with the count since
@@ -83,11 +84,11 @@ type overloadLog struct {
 func (o *overloadLog) add(now time.Time) (n int, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.counts++
+	o.count++
 	if now.Sub(o.last) < time.Second {
 		return 0, false
 	}
-	n, o.last, o.counts = o.counts, now, 0
+	n, o.last, o.count = o.count, now, 0
 	return n, true
 }
 
