@@ -140,7 +140,7 @@ func (tx *ClientTx) receive(res *sip.Response) {
 			resend = tx.ack
 		}
 		tx.req, tx.wire = nil, nil // lingering, it keeps only what it resends
-		tx.timer = time.AfterFunc(linger, func() { tx.terminate(nil) })
+		tx.l.lingering.after(linger, func() { tx.terminate(nil) })
 	case state == accepted && res.IsSuccess():
 		retrans = tx.onRetrans
 	case state == completed && tx.invite && !res.IsSuccess():

@@ -40,6 +40,8 @@ type Layer struct {
 	log    *slog.Logger
 	parser *sip.Parser
 
+	lingering *sweeper
+
 	mu      sync.Mutex
 	closed  bool
 	servers map[txKey]*ServerTx
@@ -73,7 +75,7 @@ func New(conn net.PacketConn, handle Handler, stray func(*sip.Response), log *sl
 	if stray == nil {
 		stray = func(*sip.Response) {}
 	}
-	l := &Layer{conn: conn, handle: handle, stray: stray, log: log, parser: sip.NewParser(),
+	l := &Layer{conn: conn, handle: handle, stray: stray, log: log, parser: sip.NewParser(), lingering: newSweeper(),
 		servers: map[txKey]*ServerTx{}, clients: map[txKey]*ClientTx{}, addrs: map[string]net.Addr{}}
 	for _, o := range opts {
 		o(l)
@@ -95,6 +97,9 @@ func (l *Layer) WriteResponse(res *sip.Response) error {
 // Serve reads and dispatches datagrams until the socket is closed; then it
 // terminates every transaction and returns nil.
 func (l *Layer) Serve() error {
+	stop := make(chan struct{})
+	defer close(stop)
+	go l.lingering.run(stop)
 	buf := make([]byte, 65535)
 	for {
 		n, src, err := l.conn.ReadFrom(buf)

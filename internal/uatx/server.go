@@ -131,9 +131,9 @@ func (tx *ServerTx) finishLocked() {
 	tx.req, tx.onCancel = nil, nil
 	switch {
 	case !tx.invite:
-		tx.timer = time.AfterFunc(sip.Timer_J, tx.expire)
+		tx.l.lingering.after(sip.Timer_J, tx.expire)
 	case tx.final < 300:
-		tx.timer = time.AfterFunc(sip.Timer_L, tx.expire)
+		tx.l.lingering.after(sip.Timer_L, tx.expire)
 	default: // Timer G resends until the ACK, Timer H gives up
 		tx.interval = sip.Timer_G
 		tx.deadline = time.Now().Add(sip.Timer_H)
@@ -174,7 +174,7 @@ func (tx *ServerTx) acked() bool {
 	if !tx.isAcked && !tx.terminated {
 		tx.isAcked = true
 		tx.timer.Stop()
-		tx.timer = time.AfterFunc(sip.Timer_I, tx.expire)
+		tx.l.lingering.after(sip.Timer_I, tx.expire)
 	}
 	return true
 }
