@@ -11,6 +11,7 @@ import (
 	"github.com/emiago/sipgo/sip"
 
 	"ocmsim/internal/metrics"
+	"ocmsim/internal/rxstamp"
 )
 
 // statelessResponse builds the response to a request the guard refuses,
@@ -85,8 +86,8 @@ type guardConn struct {
 // stamp makes the guard read the kernel's receive time of each datagram,
 // where the system gives it, to measure how far behind the reader is.
 func (g *guardConn) stamp() {
-	if c, ok := g.PacketConn.(*net.UDPConn); ok && enableStamps(c) {
-		g.udp, g.oob = c, make([]byte, stampSpace)
+	if c, ok := g.PacketConn.(*net.UDPConn); ok && rxstamp.Enable(c) {
+		g.udp, g.oob = c, make([]byte, rxstamp.Space)
 	}
 }
 
@@ -101,7 +102,7 @@ func (g *guardConn) read() (int, net.Addr, error) {
 		return 0, nil, err
 	}
 	g.lag = 0
-	if at, ok := arrival(g.oob[:oobn]); ok {
+	if at, ok := rxstamp.Arrival(g.oob[:oobn]); ok {
 		g.lag = max(time.Since(at), 0)
 		g.m.ReceiveLag.Observe(g.lag.Seconds())
 	}

@@ -1,4 +1,4 @@
-package server
+package rxstamp
 
 import (
 	"encoding/binary"
@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// stampSpace holds the ancillary data of one SCM_TIMESTAMPNS message.
-var stampSpace = syscall.CmsgSpace(16)
+// Space holds the ancillary data of one SCM_TIMESTAMPNS message.
+var Space = syscall.CmsgSpace(16)
 
-// enableStamps asks the kernel to stamp every datagram c receives with
+// Enable asks the kernel to stamp every datagram c receives with
 // the time it arrived (SO_TIMESTAMPNS); false when it refuses.
-func enableStamps(c *net.UDPConn) bool {
+func Enable(c *net.UDPConn) bool {
 	raw, err := c.SyscallConn()
 	if err != nil {
 		return false
@@ -26,9 +26,9 @@ func enableStamps(c *net.UDPConn) bool {
 	return true
 }
 
-// arrival reads the kernel's receive time from a datagram's ancillary
+// Arrival reads the kernel's receive time from a datagram's ancillary
 // data; false when it carries none.
-func arrival(oob []byte) (time.Time, bool) {
+func Arrival(oob []byte) (time.Time, bool) {
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
 		return time.Time{}, false

@@ -1,0 +1,4 @@
+// Package rxstamp reads the time the kernel received each UDP datagram
+// (SO_TIMESTAMPNS, Linux only), to measure how long datagrams wait in a
+// socket's receive buffer before they are read: how far behind a reader is.
+package rxstamp
