@@ -129,7 +129,7 @@ func (f *Fleet) open() error {
 	}
 	// Thousands of devices answer in bursts: the default buffer drops them.
 	_ = conn.SetReadBuffer(4 << 20)
-	f.conn = &countingConn{PacketConn: conn, sends: newSendLog()}
+	f.conn = &countingConn{PacketConn: conn, sends: newSendLog(), reads: newStampedReader(conn)}
 	ua := conn.LocalAddr().(*net.UDPAddr)
 	f.addr, f.host, f.port = ua.String(), ua.IP.String(), ua.Port
 	fail := func(err error) error { conn.Close(); return fmt.Errorf("devices: %w", err) }
@@ -151,6 +151,10 @@ func (f *Fleet) Addr() string { return f.addr }
 // Sent returns how many SIP messages the fleet sent so far, and how many
 // of them were retransmissions.
 func (f *Fleet) Sent() Sent { return f.conn.sends.counts() }
+
+// ReceiveLag is how long the datagrams the fleet read had waited in its
+// socket (empty where the system gives no receive times).
+func (f *Fleet) ReceiveLag() ReceiveLag { return f.conn.reads.lag.snapshot() }
 
 // Add adds a device. Register it (or RegisterAll) to make it reachable.
 func (f *Fleet) Add(s Spec) error {

@@ -39,10 +39,17 @@ func (f *Fleet) Close() error {
 	return nil
 }
 
-// countingConn counts the datagrams it sends.
+// countingConn counts the datagrams it sends and measures how late it
+// reads those it receives.
 type countingConn struct {
 	net.PacketConn
 	sends *sendLog
+	reads *stampedReader
+}
+
+// ReadFrom reads a datagram, logging how long it waited.
+func (c *countingConn) ReadFrom(b []byte) (int, net.Addr, error) {
+	return c.reads.readFrom(c.PacketConn, b)
 }
 
 // WriteTo sends a datagram and counts it.

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -92,6 +93,13 @@ func TestRunSmoke(t *testing.T) {
 	// INVITE and its ACK or CANCEL, every answer a 180 and a 200 at least.
 	if least := uint64(2*s.Devices + 2*s.Placed + 2*s.Classes[ClassAnswered]); s.Sent.Messages < least || s.Sent.Retransmissions > s.Sent.Messages {
 		t.Errorf("sent %+v, want at least %d messages", s.Sent, least)
+	}
+	// The devices read at least an INVITE per call placed (after
+	// registration, whose reads are left out), each with a receive time.
+	if runtime.GOOS == "linux" {
+		if l := s.ReceiveLag; l == nil || l.Datagrams < uint64(s.Placed) || l.P50Ms <= 0 || l.MaxMs < l.P50Ms {
+			t.Errorf("receive lag %+v, want at least %d datagrams measured", l, s.Placed)
+		}
 	}
 	if s.Threads < 1 || s.CPUSeconds <= 0 {
 		t.Errorf("threads %d, CPU %.3fs: want both measured", s.Threads, s.CPUSeconds)

@@ -66,7 +66,7 @@ func (r *runner) summary() *Summary {
 		Calls: r.finished, Failed: r.failed, Classes: r.classes, Codes: r.codes, AnsweredBy: r.answeredBy,
 		Emergency: r.emergency, Mix: r.mix,
 		PDDMs: distOf(r.hist.pdd, 1e-3), SetupMs: distOf(r.hist.setup, 1e-3), AnswerMs: distOf(r.hist.answer, 1e-3),
-		Branches: distOf(r.hist.branches, 1), Sent: r.sent(),
+		Branches: distOf(r.hist.branches, 1), Sent: r.sent(), ReceiveLag: lagSummary(r.receiveLag().Sub(r.lagStart)),
 		CPUSeconds: r.genCPU.Seconds(), Threads: runtime.GOMAXPROCS(0),
 		PeakRSSBytes: PeakRSS(), hist: r.hist}
 	if len(s.Emergency) == 0 {

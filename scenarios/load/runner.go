@@ -44,6 +44,7 @@ type runner struct {
 	genStart time.Time
 	genTime  time.Duration
 	genCPU   time.Duration // CPU used from genStart to genTime
+	lagStart devices.ReceiveLag
 
 	mu         sync.Mutex // guards the results below
 	maxActive  int
@@ -179,6 +180,8 @@ func (r *runner) generate(ctx context.Context) {
 	rng := rand.New(rand.NewPCG(r.opts.Seed, r.opts.Seed^0x9e3779b97f4a7c15))
 	r.genStart = time.Now()
 	cpuStart := processCPU()
+	r.lagStart = r.receiveLag() // registration's reads are not the calls'
+
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	done := 0
@@ -270,6 +273,17 @@ func (r *runner) sent() devices.Sent {
 		}
 	}
 	return s
+}
+
+// receiveLag sums how late every fleet read its datagrams so far.
+func (r *runner) receiveLag() devices.ReceiveLag {
+	var l devices.ReceiveLag
+	for _, fl := range append(r.fleets, r.callers...) {
+		if fl != nil {
+			l = l.Add(fl.ReceiveLag())
+		}
+	}
+	return l
 }
 
 // close stops the fleets, then the proxy.

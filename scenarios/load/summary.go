@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 
 	"ocmsim/devices"
 )
@@ -106,6 +107,9 @@ type Summary struct {
 	// sent, and how many of them were retransmissions.
 	Sent  devices.Sent  `json:"sent"`
 	Media *MediaSummary `json:"media,omitempty"`
+	// ReceiveLag is how long the datagrams the generator read had waited
+	// in its sockets; nil where the system gives no receive times.
+	ReceiveLag *LagSummary `json:"receiveLag,omitempty"`
 
 	// CPUSeconds is the CPU time this process (the generator, and the
 	// in-process proxy when there is one) used while calls were placed;
@@ -117,6 +121,35 @@ type Summary struct {
 	Thresholds   []Verdict `json:"thresholds"`
 
 	hist histograms // for threshold statistics
+}
+
+// LagSummary gives quantiles of the generator's receive lag in
+// milliseconds, each the upper bound of its bucket (-1: beyond 26 s).
+type LagSummary struct {
+	Datagrams uint64  `json:"datagrams"`
+	P50Ms     float64 `json:"p50Ms"`
+	P90Ms     float64 `json:"p90Ms"`
+	P99Ms     float64 `json:"p99Ms"`
+	MaxMs     float64 `json:"maxMs"`
+}
+
+// lateRead is the p99 receive lag above which the summary warns that the
+// generator reads late (the caller's Timer A fires at 500 ms).
+const lateRead = 100 * time.Millisecond
+
+// lagSummary summarises l; nil when nothing was measured.
+func lagSummary(l devices.ReceiveLag) *LagSummary {
+	if l.N() == 0 {
+		return nil
+	}
+	ms := func(q float64) float64 {
+		d := l.Quantile(q)
+		if d < 0 {
+			return -1
+		}
+		return float64(d) / float64(time.Millisecond)
+	}
+	return &LagSummary{Datagrams: l.N(), P50Ms: ms(0.5), P90Ms: ms(0.9), P99Ms: ms(0.99), MaxMs: ms(1)}
 }
 
 // histograms are the raw distributions behind a Summary.
@@ -178,6 +211,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 		p.printf("media      %d streams, lost %d of %d (%.3f%%), jitter mean %.2fms max %.2fms\n", m.Streams, m.Lost,
 			m.Expected, 100*m.LossRate, m.JitterMeanMs, m.JitterMaxMs)
 	}
+	if l := s.ReceiveLag; l != nil {
+		p.printf("recv lag   p50 ≤ %s, p90 ≤ %s, p99 ≤ %s, max ≤ %s (how long %d datagrams waited in the generator's sockets)\n",
+			lagText(l.P50Ms), lagText(l.P90Ms), lagText(l.P99Ms), lagText(l.MaxMs), l.Datagrams)
+		if l.P99Ms < 0 || l.P99Ms > float64(lateRead/time.Millisecond) {
+			p.printf("           this process read late: it, not the proxy, may be what limits the run\n")
+		}
+	}
 	if busy := s.Busy(); busy > 0 && s.Placed > 0 {
 		p.printf("cpu        %.1fs over %.1fs: %.2f of %d thread(s), %.2f ms per call\n", s.CPUSeconds, s.DurationS,
 			busy*float64(s.Threads), s.Threads, 1000*s.CPUSeconds/float64(s.Placed))
@@ -225,4 +265,11 @@ func (p *errWriter) printf(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)
 	}
+}
+
+func lagText(ms float64) string {
+	if ms < 0 {
+		return "more than 26s"
+	}
+	return strconv.FormatFloat(ms, 'g', 4, 64) + "ms"
 }

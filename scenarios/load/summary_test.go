@@ -19,19 +19,45 @@ func TestSummaryCPULine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := &Summary{DurationS: 10, Placed: 100, CPUSeconds: tt.cpu, Threads: tt.threads}
-		var b strings.Builder
-		if err := s.WriteText(&b); err != nil {
-			t.Fatal(err)
-		}
-		out := b.String()
-		if has, want := strings.Contains(out, "\ncpu "), tt.line != ""; has != want {
-			t.Errorf("%s: cpu line present = %v, want %v:\n%s", tt.name, has, want, out)
-		}
-		if tt.line != "" && !strings.Contains(out, tt.line+"\n") {
-			t.Errorf("%s: no line %q in:\n%s", tt.name, tt.line, out)
-		}
-		if got := strings.Contains(out, "busy: it, not the proxy"); got != tt.warns {
-			t.Errorf("%s: warning = %v, want %v:\n%s", tt.name, got, tt.warns, out)
-		}
+		checkLine(t, tt.name, s, "cpu ", tt.line, "busy: it, not the proxy", tt.warns)
+	}
+}
+
+// checkLine checks the text summary of s has line (none starting with
+// prefix when line is ""), and warning exactly when warns.
+func checkLine(t *testing.T, name string, s *Summary, prefix, line, warning string, warns bool) {
+	t.Helper()
+	var b strings.Builder
+	if err := s.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if has, want := strings.Contains(out, "\n"+prefix), line != ""; has != want {
+		t.Errorf("%s: %q line present = %v, want %v:\n%s", name, prefix, has, want, out)
+	}
+	if line != "" && !strings.Contains(out, line+"\n") {
+		t.Errorf("%s: no line %q in:\n%s", name, line, out)
+	}
+	if got := strings.Contains(out, warning); got != warns {
+		t.Errorf("%s: warning = %v, want %v:\n%s", name, got, warns, out)
+	}
+}
+
+func TestSummaryReceiveLagLine(t *testing.T) {
+	tests := []struct {
+		name  string
+		lag   *LagSummary
+		line  string // "": no line at all
+		warns bool
+	}{
+		{name: "prompt", lag: &LagSummary{Datagrams: 900, P50Ms: 0.1, P90Ms: 0.4, P99Ms: 3.2, MaxMs: 51.2},
+			line: "recv lag   p50 ≤ 0.1ms, p90 ≤ 0.4ms, p99 ≤ 3.2ms, max ≤ 51.2ms (how long 900 datagrams waited in the generator's sockets)"},
+		{name: "late", lag: &LagSummary{Datagrams: 900, P50Ms: 25.6, P90Ms: 409.6, P99Ms: 819.2, MaxMs: -1},
+			line: "recv lag   p50 ≤ 25.6ms, p90 ≤ 409.6ms, p99 ≤ 819.2ms, max ≤ more than 26s (how long 900 datagrams waited in the generator's sockets)", warns: true},
+		{name: "not measured"},
+	}
+	for _, tt := range tests {
+		s := &Summary{DurationS: 10, Placed: 100, ReceiveLag: tt.lag}
+		checkLine(t, tt.name, s, "recv lag ", tt.line, "read late: it, not the proxy", tt.warns)
 	}
 }
