@@ -52,6 +52,8 @@ func TestSummaryReceiveLagLine(t *testing.T) {
 	}{
 		{name: "prompt", lag: &LagSummary{Datagrams: 900, P50Ms: 0.1, P90Ms: 0.4, P99Ms: 3.2, MaxMs: 51.2},
 			line: "recv lag   p50 ≤ 0.1ms, p90 ≤ 0.4ms, p99 ≤ 3.2ms, max ≤ 51.2ms (how long 900 datagrams waited in the generator's sockets)"},
+		{name: "p99 up to 102.4ms: maybe below 100ms", lag: &LagSummary{Datagrams: 900, P50Ms: 0.8, P90Ms: 12.8, P99Ms: 102.4, MaxMs: 204.8},
+			line: "recv lag   p50 ≤ 0.8ms, p90 ≤ 12.8ms, p99 ≤ 102.4ms, max ≤ 204.8ms (how long 900 datagrams waited in the generator's sockets)"},
 		{name: "late", lag: &LagSummary{Datagrams: 900, P50Ms: 25.6, P90Ms: 409.6, P99Ms: 819.2, MaxMs: -1},
 			line: "recv lag   p50 ≤ 25.6ms, p90 ≤ 409.6ms, p99 ≤ 819.2ms, max ≤ more than 26s (how long 900 datagrams waited in the generator's sockets)", warns: true},
 		{name: "not measured"},
