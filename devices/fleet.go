@@ -12,6 +12,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"ocmsim/internal/rxstamp"
 	"ocmsim/internal/uatx"
 )
 
@@ -129,7 +130,7 @@ func (f *Fleet) open() error {
 	}
 	// Thousands of devices answer in bursts: the default buffer drops them.
 	_ = conn.SetReadBuffer(4 << 20)
-	f.conn = &countingConn{PacketConn: conn, sends: newSendLog(), reads: newStampedReader(conn)}
+	f.conn = &countingConn{PacketConn: conn, sends: newSendLog(), reads: rxstamp.NewReader(conn)}
 	ua := conn.LocalAddr().(*net.UDPAddr)
 	f.addr, f.host, f.port = ua.String(), ua.IP.String(), ua.Port
 	fail := func(err error) error { conn.Close(); return fmt.Errorf("devices: %w", err) }
@@ -154,7 +155,7 @@ func (f *Fleet) Sent() Sent { return f.conn.sends.counts() }
 
 // ReceiveLag is how long the datagrams the fleet read had waited in its
 // socket (empty where the system gives no receive times).
-func (f *Fleet) ReceiveLag() ReceiveLag { return f.conn.reads.lag.snapshot() }
+func (f *Fleet) ReceiveLag() ReceiveLag { return f.conn.lag.snapshot() }
 
 // Add adds a device. Register it (or RegisterAll) to make it reachable.
 func (f *Fleet) Add(s Spec) error {

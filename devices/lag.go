@@ -1,11 +1,8 @@
 package devices
 
 import (
-	"net"
 	"sync/atomic"
 	"time"
-
-	"ocmsim/internal/rxstamp"
 )
 
 // lagBuckets bound ReceiveLag's buckets: the first holds waits up to
@@ -91,35 +88,4 @@ func (l *lagLog) snapshot() ReceiveLag {
 		r.Counts[i] = l.counts[i].Load()
 	}
 	return r
-}
-
-// stampedReader reads datagrams with their kernel receive time, when the
-// system gives it, and logs how long each waited.
-type stampedReader struct {
-	udp *net.UDPConn // nil: no receive times
-	oob []byte       // only the reader goroutine reads
-	lag lagLog
-}
-
-func newStampedReader(conn net.PacketConn) *stampedReader {
-	r := &stampedReader{}
-	if c, ok := conn.(*net.UDPConn); ok && rxstamp.Enable(c) {
-		r.udp, r.oob = c, make([]byte, rxstamp.Space)
-	}
-	return r
-}
-
-// readFrom reads one datagram from conn (r.udp when stamped).
-func (r *stampedReader) readFrom(conn net.PacketConn, b []byte) (int, net.Addr, error) {
-	if r.udp == nil {
-		return conn.ReadFrom(b)
-	}
-	n, oobn, _, addr, err := r.udp.ReadMsgUDP(b, r.oob)
-	if err != nil {
-		return 0, nil, err
-	}
-	if at, ok := rxstamp.Arrival(r.oob[:oobn]); ok {
-		r.lag.add(max(time.Since(at), 0))
-	}
-	return n, addr, nil
 }

@@ -3,6 +3,8 @@ package devices
 import (
 	"net"
 	"time"
+
+	"ocmsim/internal/rxstamp"
 )
 
 // Close stops every device and call (no BYEs are sent), closes the socket
@@ -44,12 +46,17 @@ func (f *Fleet) Close() error {
 type countingConn struct {
 	net.PacketConn
 	sends *sendLog
-	reads *stampedReader
+	reads *rxstamp.Reader
+	lag   lagLog
 }
 
 // ReadFrom reads a datagram, logging how long it waited.
 func (c *countingConn) ReadFrom(b []byte) (int, net.Addr, error) {
-	return c.reads.readFrom(c.PacketConn, b)
+	n, addr, waited, ok, err := c.reads.ReadFrom(b)
+	if ok {
+		c.lag.add(waited)
+	}
+	return n, addr, err
 }
 
 // WriteTo sends a datagram and counts it.

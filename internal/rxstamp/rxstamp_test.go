@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// TestReceiveLag proves the kernel's receive time is read from a
-// datagram's ancillary data: one that waited 50 ms in the buffer lags at
-// least that much.
+// TestReceiveLag proves the Reader reads the kernel's receive time from
+// a datagram's ancillary data: one that waited 50 ms in the buffer lags
+// at least that much, and comes with its sender and bytes.
 func TestReceiveLag(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("receive times are read on Linux only")
@@ -19,7 +19,8 @@ func TestReceiveLag(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if !Enable(c) {
+	r := NewReader(c)
+	if r.udp == nil {
 		t.Fatal("SO_TIMESTAMPNS refused")
 	}
 	if _, err := c.WriteTo([]byte("x"), c.LocalAddr()); err != nil {
@@ -27,19 +28,21 @@ func TestReceiveLag(t *testing.T) {
 	}
 	const waited = 50 * time.Millisecond
 	time.Sleep(waited) // the wait is what is measured
-	buf, oob := make([]byte, 16), make([]byte, Space)
-	_, oobn, _, _, err := c.ReadMsgUDP(buf, oob)
+	buf := make([]byte, 16)
+	n, from, lag, ok, err := r.ReadFrom(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at, ok := Arrival(oob[:oobn])
 	if !ok {
 		t.Fatal("no receive time in the ancillary data")
 	}
-	if lag := time.Since(at); lag < waited || lag > 10*time.Second {
+	if lag < waited || lag > 10*time.Second {
 		t.Fatalf("lag %v, want at least %v", lag, waited)
 	}
-	if _, ok := Arrival(oob[:3]); ok {
+	if string(buf[:n]) != "x" || from.String() != c.LocalAddr().String() {
+		t.Fatalf("read %q from %v, want \"x\" from %v", buf[:n], from, c.LocalAddr())
+	}
+	if _, ok := Arrival(r.oob[:3]); ok {
 		t.Fatal("a truncated control message gave a time")
 	}
 }

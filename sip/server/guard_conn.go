@@ -75,38 +75,22 @@ type guardConn struct {
 	received *atomic.Uint64 // every datagram read
 	quiet    *atomic.Bool   // set while shutting down: drop everything
 
-	// With the kernel's receive times (udp set): how long the datagram
-	// ReadFrom returned last waited in the socket's buffer. Only the
+	// reads measures how long each datagram waited in the socket's buffer
+	// (the kernel's receive times, where the system gives them); lag is
+	// that of the one ReadFrom returned last, 0 when unknown. Only the
 	// reader goroutine reads it (the layer dispatches on it).
-	udp *net.UDPConn
-	oob []byte
-	lag time.Duration
+	reads *rxstamp.Reader
+	lag   time.Duration
 }
 
-// stamp makes the guard read the kernel's receive time of each datagram,
-// where the system gives it, to measure how far behind the reader is.
-func (g *guardConn) stamp() {
-	if c, ok := g.PacketConn.(*net.UDPConn); ok && rxstamp.Enable(c) {
-		g.udp, g.oob = c, make([]byte, rxstamp.Space)
-	}
-}
-
-// read reads one datagram into g.buf and sets g.lag when its arrival
-// time is known.
+// read reads one datagram into g.buf and sets g.lag.
 func (g *guardConn) read() (int, net.Addr, error) {
-	if g.udp == nil {
-		return g.PacketConn.ReadFrom(g.buf)
+	n, addr, waited, ok, err := g.reads.ReadFrom(g.buf)
+	g.lag = waited
+	if ok {
+		g.m.ReceiveLag.Observe(waited.Seconds())
 	}
-	n, oobn, _, addr, err := g.udp.ReadMsgUDP(g.buf, g.oob)
-	if err != nil {
-		return 0, nil, err
-	}
-	g.lag = 0
-	if at, ok := rxstamp.Arrival(g.oob[:oobn]); ok {
-		g.lag = max(time.Since(at), 0)
-		g.m.ReceiveLag.Observe(g.lag.Seconds())
-	}
-	return n, addr, nil
+	return n, addr, err
 }
 
 func (g *guardConn) ReadFrom(b []byte) (int, net.Addr, error) {

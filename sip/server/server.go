@@ -19,6 +19,7 @@ import (
 
 	"ocmsim/internal/metrics"
 	"ocmsim/internal/psap"
+	"ocmsim/internal/rxstamp"
 	"ocmsim/internal/uatx"
 	"ocmsim/routing"
 	"ocmsim/sip/digest"
@@ -278,9 +279,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
-// guard wraps a UDP socket in the bad-input guard.
+// guard wraps a UDP socket in the bad-input guard, which also measures
+// how late it reads.
 func (s *Server) guard(conn net.PacketConn) *guardConn {
-	return &guardConn{PacketConn: conn, limit: s.cfg.MaxMessageSize, buf: make([]byte, maxDatagram),
+	return &guardConn{PacketConn: conn, reads: rxstamp.NewReader(conn), limit: s.cfg.MaxMessageSize, buf: make([]byte, maxDatagram),
 		log: s.log, m: s.m, dropped: &s.dropped, received: &s.received, quiet: &s.quiet}
 }
 

@@ -29,7 +29,6 @@ func (s *Server) openUDPLayers() {
 		}
 		parser := sip.NewParser(sip.WithHeadersParsers(registrar.HeadersParsers()))
 		g := s.guard(so.udp)
-		g.stamp()
 		so.layer = uatx.New(g, s.dispatcher(g), s.proxy.HandleUnmatchedResponse, s.log, uatx.WithParser(parser))
 		s.proxy.OwnPorts = append(s.proxy.OwnPorts, so.udp.LocalAddr().(*net.UDPAddr).Port)
 		if s.udp == nil {
