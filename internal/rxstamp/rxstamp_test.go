@@ -23,12 +23,29 @@ func TestReceiveLag(t *testing.T) {
 	if r.udp == nil {
 		t.Fatal("SO_TIMESTAMPNS refused")
 	}
+	buf := make([]byte, 16)
+	// Linux turns stamping on a moment after the first socket asks for it
+	// (until then a datagram reads as stamped when read): wait for a probe
+	// that shows its wait.
+	for try := 0; ; try++ {
+		if try == 200 {
+			t.Fatal("no datagram stamped on arrival after 200 probes")
+		}
+		if _, err := c.WriteTo([]byte("probe"), c.LocalAddr()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+		if _, _, lag, _, err := r.ReadFrom(buf); err != nil {
+			t.Fatal(err)
+		} else if lag >= time.Millisecond {
+			break
+		}
+	}
 	if _, err := c.WriteTo([]byte("x"), c.LocalAddr()); err != nil {
 		t.Fatal(err)
 	}
 	const waited = 50 * time.Millisecond
 	time.Sleep(waited) // the wait is what is measured
-	buf := make([]byte, 16)
 	n, from, lag, ok, err := r.ReadFrom(buf)
 	if err != nil {
 		t.Fatal(err)
