@@ -1,6 +1,7 @@
 package uatx
 
 import (
+	"context"
 	"net"
 	"sync"
 	"time"
@@ -48,6 +49,8 @@ type ClientTx struct {
 	onRetrans sip.FnTxResponse
 	onTerm    []sip.FnTxTerminate
 	err       error
+
+	deliver Delivery // set: responses go here, not to Responses
 }
 
 var _ sip.ClientTransaction = (*ClientTx)(nil)
@@ -109,15 +112,16 @@ func (tx *ClientTx) receive(res *sip.Response) {
 	tx.mu.Lock()
 	state := tx.state
 	var (
-		deliver bool
+		pass    bool
 		resend  []byte // the ACK of a non-2xx final
 		retrans sip.FnTxResponse
+		deliver = tx.deliver
 	)
 	switch {
 	case state == ended:
 	case res.IsProvisional():
 		if state == calling || state == proceeding {
-			deliver = true
+			pass = true
 			if state == calling {
 				tx.state = proceeding
 				if tx.invite { // no Timer B after a provisional, as sipgo
@@ -126,7 +130,7 @@ func (tx *ClientTx) receive(res *sip.Response) {
 			}
 		}
 	case state == calling || state == proceeding:
-		deliver = true
+		pass = true
 		tx.timer.Stop()
 		linger := sip.Timer_K
 		switch {
@@ -140,6 +144,7 @@ func (tx *ClientTx) receive(res *sip.Response) {
 			resend = tx.ack
 		}
 		tx.req, tx.wire = nil, nil // lingering, it keeps only what it resends
+		deliver, tx.deliver = tx.deliver, nil
 		tx.l.lingering.after(linger, func() { tx.terminate(nil) })
 	case state == accepted && res.IsSuccess():
 		retrans = tx.onRetrans
@@ -153,7 +158,11 @@ func (tx *ClientTx) receive(res *sip.Response) {
 	if retrans != nil {
 		retrans(res)
 	}
-	if deliver {
+	switch {
+	case !pass:
+	case deliver != nil:
+		deliver(res, nil)
+	default:
 		select {
 		case tx.responses <- res:
 		default: // a reader that is late: keep the reader goroutine free
@@ -165,6 +174,25 @@ func (tx *ClientTx) receive(res *sip.Response) {
 			}()
 		}
 	}
+}
+
+// Delivery gets the responses of a client transaction (provisionals and
+// the first final one) as they are read, on the socket's reader goroutine:
+// it must not block. When the transaction ends without a final response
+// (Timer B or F, Terminate, the Layer closed) it gets res nil and why
+// (nil after Terminate). The transaction lets it go after its final
+// response or end: what it holds is not kept while the transaction
+// lingers.
+type Delivery func(res *sip.Response, err error)
+
+type deliveryKey struct{}
+
+// WithDelivery makes the client transaction that Request starts with ctx
+// hand its responses to f rather than to its Responses channel: no
+// goroutine waits on the transaction, and none is woken per response.
+// Transaction layers other than uatx ignore it.
+func WithDelivery(ctx context.Context, f Delivery) context.Context {
+	return context.WithValue(ctx, deliveryKey{}, f)
 }
 
 // ackFor builds the ACK of a 3xx-6xx to inv (RFC 3261 §17.1.1.3).
@@ -197,7 +225,7 @@ func ackFor(inv *sip.Request, res *sip.Response) *sip.Request {
 }
 
 // Responses delivers the responses of the transaction: provisionals and
-// the first final one.
+// the first final one. A transaction started with a Delivery sends none.
 func (tx *ClientTx) Responses() <-chan *sip.Response { return tx.responses }
 
 // OnRetransmission registers f for 2xx to an INVITE after the first (a
@@ -244,7 +272,11 @@ func (tx *ClientTx) terminate(err error) {
 		tx.mu.Unlock()
 		return
 	}
-	tx.state, tx.err = ended, err
+	var deliver Delivery
+	if tx.state == calling || tx.state == proceeding {
+		deliver = tx.deliver
+	}
+	tx.state, tx.err, tx.deliver = ended, err, nil
 	if tx.timer != nil {
 		tx.timer.Stop()
 	}
@@ -252,6 +284,9 @@ func (tx *ClientTx) terminate(err error) {
 	tx.mu.Unlock()
 	tx.l.forgetClient(tx)
 	close(tx.done)
+	if deliver != nil {
+		deliver(nil, err)
+	}
 	for _, f := range fns {
 		f(tx.key.branch, err)
 	}

@@ -253,6 +253,7 @@ func (l *Layer) Request(ctx context.Context, req *sip.Request) (sip.ClientTransa
 	branch, _ := via.Params.Get("branch")
 	key := txKey{branch, req.Method}
 	tx := newClientTx(l, key, req, dst)
+	tx.deliver, _ = ctx.Value(deliveryKey{}).(Delivery)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()

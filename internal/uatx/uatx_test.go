@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -1888,4 +1890,130 @@ func TestConcurrentTransactions(t *testing.T) {
 		c := h.nextCall()
 		seen[c.req.CallID().Value()] = true
 	}
+}
+
+// ---------------------------------------------------------------------
+// Delivery.
+
+// delivered is one call of a Delivery.
+type delivered struct {
+	res *sip.Response
+	err error
+}
+
+// TestClientDelivery proves that a transaction started WithDelivery hands
+// its provisionals and first final to the function, in order and once
+// each, sends nothing on Responses, and reports an end without a final
+// response (Timer B, Terminate) once, with its error; an end after the
+// final is not reported.
+func TestClientDelivery(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		responses []int // the peer's responses, in order
+		terminate bool  // Terminate once they are delivered
+		want      []int // delivered statuses; 0 = the end, with wantErr
+		wantErr   error
+	}{
+		{name: "ringing then answered", responses: []int{180, 200, 200}, want: []int{180, 200}},
+		{name: "busy", responses: []int{100, 486, 486}, want: []int{100, 486}},
+		{name: "Timer B", want: []int{0}, wantErr: sip.ErrTransactionTimeout},
+		{name: "terminated while ringing", responses: []int{180}, terminate: true, want: []int{180, 0}},
+		{name: "terminated after the answer", responses: []int{200}, terminate: true, want: []int{200}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, p := newHarness(t, nil), newPeer(t)
+			got := make(chan delivered, 16)
+			ctx := uatx.WithDelivery(context.Background(), func(res *sip.Response, err error) {
+				got <- delivered{res, err}
+			})
+			sent, err := h.l.Request(ctx, clientReq(sip.INVITE, newBranch(), h.addr, p.addr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx := sent.(*uatx.ClientTx)
+			inv := parse(t, p.recvRaw()).(*sip.Request)
+			for _, code := range tc.responses {
+				p.send(h.addr, responseTo(inv, code, "Status", "tag-a"))
+			}
+			next := func() delivered {
+				t.Helper()
+				select {
+				case d := <-got:
+					return d
+				case <-time.After(wait):
+					t.Fatal("nothing delivered")
+					return delivered{}
+				}
+			}
+			for i, code := range tc.want {
+				if tc.terminate && i == len(tc.responses) {
+					tx.Terminate()
+				}
+				d := next()
+				switch {
+				case code == 0 && (d.res != nil || !errors.Is(d.err, tc.wantErr) || tc.wantErr == nil && d.err != nil):
+					t.Fatalf("delivery %d: %v, %v; want the end with %v", i, d.res, d.err, tc.wantErr)
+				case code != 0 && (d.res == nil || d.res.StatusCode != code || d.err != nil):
+					t.Fatalf("delivery %d: %v, %v; want %d", i, d.res, d.err, code)
+				}
+			}
+			if !tc.terminate {
+				tx.Terminate()
+			}
+			waitDone(t, tx.Done(), "transaction")
+			h.sync(p)
+			select {
+			case d := <-got:
+				t.Fatalf("delivered again: %v, %v", d.res, d.err)
+			default:
+			}
+			noResponse(t, tx)
+		})
+	}
+}
+
+// TestClientDeliveryLetGo proves that a transaction lets its Delivery go
+// with its final response: what the function holds (a proxy's whole
+// call) is not kept while the transaction lingers for Timer M.
+func TestClientDeliveryLetGo(t *testing.T) {
+	t.Parallel()
+	h, p := newHarness(t, nil), newPeer(t)
+	type callState struct{ finals []*sip.Response }
+	finals := make(chan struct{}, 1)
+	var ctx context.Context
+	held := func() weak.Pointer[callState] {
+		state := &callState{}
+		ctx = uatx.WithDelivery(context.Background(), func(res *sip.Response, err error) {
+			if res != nil && !res.IsProvisional() {
+				state.finals = append(state.finals, res)
+				finals <- struct{}{}
+			}
+		})
+		return weak.Make(state)
+	}()
+	sent, err := h.l.Request(ctx, clientReq(sip.INVITE, newBranch(), h.addr, p.addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx = nil
+	tx := sent.(*uatx.ClientTx)
+	inv := parse(t, p.recvRaw()).(*sip.Request)
+	p.send(h.addr, responseTo(inv, 200, "OK", "tag-a"))
+	select {
+	case <-finals:
+	case <-time.After(wait):
+		t.Fatal("the 200 was not delivered")
+	}
+	// The reader may still be returning from the function: collect until
+	// nothing holds it, within the wait.
+	for deadline := time.Now().Add(wait); held.Value() != nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("the lingering transaction still holds its Delivery")
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	notDone(t, tx.Done(), "transaction lingering for Timer M")
 }

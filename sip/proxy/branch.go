@@ -11,13 +11,15 @@ import (
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"ocmsim/internal/uatx"
 )
 
 // errTimerC is recorded when Timer C ends a branch.
 var errTimerC = errors.New("timer C expired")
 
 // branch is one client transaction of a call. Fields are owned by the
-// call's run goroutine.
+// goroutine applying the call's events (post).
 type branch struct {
 	spec   Branch
 	record BranchRecord
@@ -112,9 +114,14 @@ func (c *call) send(b *branch) error {
 	} else {
 		r.SetTransport(nextHopTransport(r)) // not the caller's, which Clone kept
 	}
-	tx, err := c.p.Client.TransactionRequest(context.Background(), r,
-		sipgo.ClientRequestBuild, sipgo.ClientRequestAddVia, viaWithLoopKey(c.key),
-		addRecordRoute, recordDestination(b.spec.Destination))
+	deliver := func(res *sip.Response, err error) {
+		if res != nil {
+			popVia(res) // res belongs to the call once posted
+		}
+		c.post(event{kind: evResponse, b: b, res: res, err: err})
+	}
+	tx, err := c.p.transaction(r, deliver, sipgo.ClientRequestBuild, sipgo.ClientRequestAddVia,
+		viaWithLoopKey(c.key), addRecordRoute, recordDestination(b.spec.Destination))
 	if err != nil {
 		return fmt.Errorf("send INVITE to %s: %w", b.spec.Device, err)
 	}
@@ -122,27 +129,43 @@ func (c *call) send(b *branch) error {
 	b.late = &lateHook{caller: c.tx, dest: c.dest, client: c.p.Client, log: c.log,
 		decided: make(chan struct{}), callEnd: c.done}
 	tx.OnRetransmission(b.late.retransmitted)
-	go c.read(b)
 	return nil
 }
 
-// read drains the branch's responses into the call until its final.
-func (c *call) read(b *branch) {
+// transaction sends r on a client transaction whose responses go to
+// deliver: straight from the socket's reader on a uatx Layer, else from a
+// goroutine reading sipgo's transaction.
+func (p *Proxy) transaction(r *sip.Request, deliver uatx.Delivery, opts ...sipgo.ClientRequestOption) (sip.ClientTransaction, error) {
+	tx, err := p.Client.TransactionRequest(uatx.WithDelivery(context.Background(), deliver), r, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := tx.(*uatx.ClientTx); !ok {
+		go readTx(tx, deliver)
+	}
+	return tx, nil
+}
+
+// readTx hands a sipgo client transaction's responses to deliver until its
+// final one, or its end without one.
+func readTx(tx sip.ClientTransaction, deliver uatx.Delivery) {
 	for {
 		select {
-		case res := <-b.tx.Responses():
-			popVia(res)
-			final := !res.IsProvisional() // res belongs to run once posted
-			c.post(event{b: b, res: res})
-			if final {
+		case res := <-tx.Responses():
+			deliver(res, nil)
+			if !res.IsProvisional() {
 				return
 			}
-		case <-b.tx.Done():
-			c.post(event{b: b, err: b.tx.Err()})
+		case <-tx.Done():
+			deliver(nil, tx.Err())
 			return
 		}
 	}
 }
+
+// ignore is the Delivery of transactions whose responses do not matter
+// (CANCEL, our own BYE).
+func ignore(*sip.Response, error) {}
 
 // relay sends a branch's response (our Via already popped) to the caller.
 // It reports false when the caller's CANCEL got there first.
@@ -171,7 +194,7 @@ func (c *call) answer(res *sip.Response) bool {
 
 // retransmitted handles a 2xx retransmission (or another 2xx) after the
 // branch's first 2xx. It runs on the transaction layer's goroutine, the
-// socket's reader over UDP, which must not wait: while run has not
+// socket's reader over UDP, which must not wait: while the call has not
 // handled the first 2xx yet, the copy waits on a goroutine of its own.
 // (Waiting on the reader stalled every call of the socket behind one busy
 // call; under load the stalls made the peers retransmit, which made more
@@ -245,12 +268,9 @@ func (c *call) sendCancel(b *branch) {
 	b.cancelSent = true
 	b.rec().CancelSent = true
 	c.log.Debug("cancel branch", "device", b.spec.Device, "reason", b.cancelReason)
-	tx, err := c.p.Client.TransactionRequest(context.Background(), newCancel(b.req, b.cancelReason))
-	if err != nil {
+	if _, err := c.p.transaction(newCancel(b.req, b.cancelReason), ignore); err != nil {
 		c.log.Debug("send CANCEL", "device", b.spec.Device, "error", err)
-		return
 	}
-	go drain(tx)
 }
 
 // newCancel builds the CANCEL for a forwarded INVITE (RFC 3261 §9.1).
@@ -289,12 +309,9 @@ func (c *call) hangUp(b *branch, res *sip.Response) {
 	}
 	b.late.setAck(ack)
 	bye := c.inDialog(b, res, sip.BYE, 1)
-	tx, err := c.p.Client.TransactionRequest(context.Background(), bye, sipgo.ClientRequestAddVia)
-	if err != nil {
+	if _, err := c.p.transaction(bye, ignore, sipgo.ClientRequestAddVia); err != nil {
 		c.log.Debug("send BYE", "device", b.spec.Device, "error", err)
-		return
 	}
-	go drain(tx)
 }
 
 // inDialog builds an ACK or BYE for the dialog a branch's 2xx created.
@@ -331,22 +348,8 @@ func (c *call) inDialog(b *branch, res *sip.Response, m sip.RequestMethod, cseqI
 	return r
 }
 
-// drain reads a non-INVITE client transaction until its final response.
-func drain(tx sip.ClientTransaction) {
-	for {
-		select {
-		case res := <-tx.Responses():
-			if !res.IsProvisional() {
-				return
-			}
-		case <-tx.Done():
-			return
-		}
-	}
-}
-
 // armTimerC sets the call's Timer C for its earliest pending branch, or
-// stops it when none is pending. One timer per call, read by run, where a
+// stops it when none is pending. One timer per call, posting to it, where a
 // timer per branch would hold the call after it ended (a stopped timer's
 // function stays reachable until the runtime drops it).
 func (c *call) armTimerC() {

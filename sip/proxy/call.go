@@ -11,7 +11,11 @@ import (
 )
 
 // call is the response context of one initial INVITE (RFC 3261 §16.7).
-// Everything but the fields noted is owned by the goroutine running run.
+// Its events (responses, a transaction's end, the caller's CANCEL,
+// timers) come from several goroutines, the socket's reader most of all;
+// post applies them one at a time, on whichever goroutine posted while
+// none was applying. Everything below the mutex is owned by the one
+// applying.
 type call struct {
 	p     *Proxy
 	req   *sip.Request // the caller's INVITE; never mutated
@@ -22,39 +26,57 @@ type call struct {
 	hops  uint32 // Max-Forwards of forwarded copies
 	start time.Time
 
-	events    chan event
-	done      chan struct{} // closed when run stops reading events
-	cancelled chan struct{} // closed by the caller's CANCEL
-	cancelReq *sip.Request  // written before cancelled is closed
+	done     chan struct{} // closed once every branch ended: no 2xx is decided after
+	finished chan struct{} // closed once the caller has its final response and the call is recorded
 
-	branches []*branch
-	finals   []*branch // in arrival order
-	pending  int
-	rec      CallRecord
+	mu    sync.Mutex
+	queue []event // posted, not applied yet
+	busy  bool    // a goroutine is applying events
 
-	answered   bool // a 2xx was relayed
-	finalSent  bool // the caller has a final response (ours or sipgo's 487)
-	noFork     bool // no new branches: answered, 6xx, cancelled or given up
+	plan       Plan
+	started    bool // the plan was forked
+	over       bool // every branch ended; later events are dropped
+	branches   []*branch
+	finals     []*branch // in arrival order
+	pending    int
+	rec        CallRecord
+	cancelReq  *sip.Request // the caller's CANCEL
+	answered   bool         // a 2xx was relayed
+	finalSent  bool         // the caller has a final response (ours or sipgo's 487)
+	noFork     bool         // no new branches: answered, 6xx, cancelled or given up
 	globalFail *branch
 	timerC     *time.Timer // Timer C of the earliest pending branch
 	timerCSet  bool        // timerC is running
+	unansTimer *time.Timer // the plan's unanswered delay
 }
 
-// event is something that happened to a branch.
+// eventKind is what happened to a call.
+type eventKind uint8
+
+const (
+	evStart      eventKind = iota // fork the plan
+	evResponse                    // a branch's response, or its transaction's end (res nil)
+	evCancel                      // the caller's CANCEL (req)
+	evUnanswered                  // the unanswered delay elapsed
+	evTimerC                      // Timer C fired
+)
+
+// event is something that happened to a call.
 type event struct {
-	b   *branch
-	res *sip.Response // nil with err
-	err error         // the client transaction ended without a final
+	kind eventKind
+	b    *branch
+	res  *sip.Response // evResponse: nil when the transaction ended without a final
+	err  error         // why it ended
+	req  *sip.Request  // evCancel: the CANCEL
 }
 
 func newCall(p *Proxy, req *sip.Request, tx sip.ServerTransaction, dest, key string, hops uint32, labels map[string]string) *call {
 	c := &call{
 		p: p, req: req, tx: tx, dest: dest, key: key, hops: hops,
-		start:     p.now(),
-		log:       p.logger().With("call_id", callID(req)),
-		events:    make(chan event),
-		done:      make(chan struct{}),
-		cancelled: make(chan struct{}),
+		start:    p.now(),
+		log:      p.logger().With("call_id", callID(req)),
+		done:     make(chan struct{}),
+		finished: make(chan struct{}),
 	}
 	c.rec = CallRecord{
 		CallID: callID(req),
@@ -68,32 +90,77 @@ func newCall(p *Proxy, req *sip.Request, tx sip.ServerTransaction, dest, key str
 	return c
 }
 
-// post hands an event to run, or drops it once run has stopped.
+// post queues ev and, unless another goroutine is applying the call's
+// events, applies the queue on this one. It never waits for another
+// goroutine: the socket's reader posts, and so may an event being applied
+// (its own post only queues).
 func (c *call) post(ev event) {
-	select {
-	case c.events <- ev:
-	case <-c.done:
+	c.mu.Lock()
+	c.queue = append(c.queue, ev)
+	if c.busy {
+		c.mu.Unlock()
+		return
 	}
+	c.busy = true
+	for i := 0; i < len(c.queue); i++ {
+		next := c.queue[i]
+		c.queue[i] = event{}
+		c.mu.Unlock()
+		c.apply(next)
+		c.mu.Lock()
+	}
+	c.queue = c.queue[:0]
+	c.busy = false
+	c.mu.Unlock()
 }
 
-// run forks the plan and aggregates responses until every branch ended.
+// run forks the plan and returns once the caller has its final response
+// and every branch ended. It only waits: the call moves on in post.
 func (c *call) run(plan Plan) {
-	var once sync.Once
-	if !c.tx.OnCancel(func(r *sip.Request) {
-		once.Do(func() { c.cancelReq = r; close(c.cancelled) })
-	}) {
+	c.plan = plan
+	if !c.tx.OnCancel(func(r *sip.Request) { c.post(event{kind: evCancel, req: r}) }) {
 		c.rec.Status, c.rec.Outcome = sip.StatusRequestTerminated, OutcomeCancelled
 		c.finish()
 		return
 	}
-	c.timerC = time.NewTimer(time.Hour)
+	c.post(event{kind: evStart})
+	<-c.finished
+}
+
+// apply applies one event, then ends the call once no branch is pending.
+func (c *call) apply(ev event) {
+	if c.over {
+		return
+	}
+	switch ev.kind {
+	case evStart:
+		c.forkPlan()
+	case evResponse:
+		c.handle(ev)
+	case evCancel:
+		c.cancelReq = ev.req
+		c.callerCancelled()
+	case evUnanswered:
+		c.unanswered(c.plan.Unanswered)
+	case evTimerC:
+		c.timerCExpired()
+	}
+	if c.started && c.pending == 0 {
+		c.end()
+	}
+}
+
+// forkPlan forks the plan's first targets and starts its timers.
+func (c *call) forkPlan() {
+	c.started = true
+	if c.noFork { // the caller cancelled first
+		return
+	}
+	c.timerC = time.AfterFunc(time.Hour, func() { c.post(event{kind: evTimerC}) })
 	c.timerC.Stop()
-	defer c.timerC.Stop()
-	var unanswered <-chan time.Time
+	plan := c.plan
 	if plan.UnansweredDelay > 0 && len(plan.Branches) > 0 {
-		t := time.NewTimer(plan.UnansweredDelay)
-		defer t.Stop()
-		unanswered = t.C
+		c.unansTimer = time.AfterFunc(plan.UnansweredDelay, func() { c.post(event{kind: evUnanswered}) })
 	}
 	switch {
 	case len(plan.Branches) > 0:
@@ -101,39 +168,24 @@ func (c *call) run(plan Plan) {
 	case len(plan.Unanswered) > 0:
 		c.fork(plan.Unanswered, RoleUnanswered, nil)
 	}
-	cancelled := c.cancelled
-	for c.pending > 0 {
-		select {
-		case ev := <-c.events:
-			// A CANCEL that already arrived goes first: responding after
-			// sipgo's 487 would be lost (and disturb its retransmissions).
-			select {
-			case <-cancelled:
-				cancelled = nil
-				c.callerCancelled()
-			default:
-			}
-			c.handle(ev)
-		case <-cancelled:
-			cancelled = nil
-			c.callerCancelled()
-		case <-unanswered:
-			unanswered = nil
-			c.unanswered(plan.Unanswered)
-		case <-c.timerC.C:
-			c.timerCExpired()
-		}
-	}
+}
+
+// end answers the caller, if nobody has yet, with the best final
+// response, and records the call.
+func (c *call) end() {
+	c.over = true
 	close(c.done)
-	select {
-	case <-cancelled:
-		c.callerCancelled() // no branch left to cancel; records the outcome
-	default:
+	if c.timerC != nil {
+		c.timerC.Stop()
+	}
+	if c.unansTimer != nil {
+		c.unansTimer.Stop()
 	}
 	if !c.finalSent {
 		c.sendBest()
 	}
 	c.finish()
+	close(c.finished)
 }
 
 // handle applies one branch event.
