@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -48,6 +49,18 @@ type call struct {
 	timerC     *time.Timer // Timer C of the earliest pending branch
 	timerCSet  bool        // timerC is running
 	unansTimer *time.Timer // the plan's unanswered delay
+	timers     *timerRef   // what timerC and unansTimer hold
+}
+
+// timerRef is what a call's timers hold: the call until it ends, then
+// nothing. A stopped timer's function stays reachable until the runtime
+// drops the timer, which must not keep a finished call.
+type timerRef struct{ c atomic.Pointer[call] }
+
+func (r *timerRef) post(kind eventKind) {
+	if c := r.c.Load(); c != nil {
+		c.post(event{kind: kind})
+	}
 }
 
 // eventKind is what happened to a call.
@@ -156,11 +169,14 @@ func (c *call) forkPlan() {
 	if c.noFork { // the caller cancelled first
 		return
 	}
-	c.timerC = time.AfterFunc(time.Hour, func() { c.post(event{kind: evTimerC}) })
+	ref := &timerRef{}
+	ref.c.Store(c)
+	c.timers = ref
+	c.timerC = time.AfterFunc(time.Hour, func() { ref.post(evTimerC) })
 	c.timerC.Stop()
 	plan := c.plan
 	if plan.UnansweredDelay > 0 && len(plan.Branches) > 0 {
-		c.unansTimer = time.AfterFunc(plan.UnansweredDelay, func() { c.post(event{kind: evUnanswered}) })
+		c.unansTimer = time.AfterFunc(plan.UnansweredDelay, func() { ref.post(evUnanswered) })
 	}
 	switch {
 	case len(plan.Branches) > 0:
@@ -180,6 +196,9 @@ func (c *call) end() {
 	}
 	if c.unansTimer != nil {
 		c.unansTimer.Stop()
+	}
+	if c.timers != nil {
+		c.timers.c.Store(nil)
 	}
 	if !c.finalSent {
 		c.sendBest()

@@ -8,6 +8,12 @@
 // call as a [CallRecord]. In-dialog requests (ACK, BYE, re-INVITE, UPDATE,
 // INFO, ...) follow the Record-Route it inserts.
 //
+// A call's events (responses, a transaction's end, the caller's CANCEL,
+// Timer C) are applied one at a time, on the goroutine that brings them
+// while no other is applying: over an internal/uatx Layer as the client's
+// TxRequester that is the socket's reader (uatx.WithDelivery); sipgo's
+// own client transactions are read by a goroutine each.
+//
 // Wiring, in short:
 //
 //	conn, _ := proxy.ListenUDP("127.0.0.1:5060")
