@@ -144,7 +144,7 @@ func (tx *ClientTx) receive(res *sip.Response) {
 			resend = tx.ack
 		}
 		tx.req, tx.wire = nil, nil // lingering, it keeps only what it resends
-		deliver, tx.deliver = tx.deliver, nil
+		tx.deliver = nil           // deliver, read above, still gets this final
 		tx.l.lingering.after(linger, func() { tx.terminate(nil) })
 	case state == accepted && res.IsSuccess():
 		retrans = tx.onRetrans
