@@ -133,12 +133,21 @@ func serveMetrics(addr string, reg *prometheus.Registry, withPprof bool) (stop f
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if withPprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		handlePprof(mux)
 	}
 	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln)
 	return func() { hs.Close() }, nil
+}
+
+// handlePprof serves the runtime's profiles under /debug/pprof/ on mux:
+// the index and the heap, goroutine, allocs, block and mutex profiles
+// (?debug=, ?seconds=), a CPU profile (profile?seconds=) and an execution
+// trace (trace?seconds=, for `go tool trace`).
+func handlePprof(mux *http.ServeMux) {
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }
 
 // progressPrinter returns the live progress: one refreshing line on a

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -99,8 +98,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if *pprofOn {
 			mux := http.NewServeMux()
 			mux.Handle("/", handler)
-			mux.HandleFunc("/debug/pprof/", pprof.Index)
-			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			handlePprof(mux)
 			handler = mux
 		}
 		hs := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
