@@ -2,6 +2,7 @@ package devices
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -130,13 +131,18 @@ func (l *leg) await(d time.Duration, onTimer int) int {
 // (then recorded) or the transaction is gone.
 func (l *leg) send(code int, reason string, body []byte) bool {
 	w, err := l.tx.Reply(l.reply(code, reason, body))
-	if err != nil {
+	if errors.Is(err, sip.ErrTransactionCanceled) {
+		// The transaction marks itself cancelled before it answers the
+		// CANCEL and calls onCancel: wait for the callback.
 		select {
 		case <-l.cancelled:
 			l.recordCancel(l.cancelReq)
-		default:
-			l.d.f.log.Debug("devices: respond failed", "device", l.d.spec.ID, "call_id", l.id, "status", code, "error", err)
+		case <-l.d.f.life.Done():
 		}
+		return false
+	}
+	if err != nil {
+		l.d.f.log.Debug("devices: respond failed", "device", l.d.spec.ID, "call_id", l.id, "status", code, "error", err)
 		return false
 	}
 	if code >= 200 {

@@ -17,7 +17,11 @@ func TestForkRaceEveryAnswerAckedAndHungUp(t *testing.T) {
 		wait(t, c, devices.Is(devices.RingingSent, "ben-teams"), "ben-teams rings")
 		wait(t, c, devices.Is(devices.RingingSent, "ben-desk"), "ben-desk rings")
 		must(t, fl.Answer("ben-teams", c.ID))
-		must(t, fl.Answer("ben-desk", c.ID))
+		if err := fl.Answer("ben-desk", c.ID); err != nil {
+			// The CANCEL that ben-teams' answer set off can end ben-desk's
+			// INVITE first; then the device has recorded it.
+			wait(t, c, devices.Is(devices.Cancelled, "ben-desk"), "ben-desk cancelled ("+err.Error()+")")
+		}
 		wait(t, c, devices.CallerIs(devices.Final), "caller final")
 		// Each device ends with an answer or a cancel.
 		for _, id := range []string{"ben-teams", "ben-desk"} {
